@@ -1,0 +1,16 @@
+"""A Keras prototype: a small classifier with a config-driven training, prediction and sweep loop.
+
+Keras reads its backend from the ``KERAS_BACKEND`` environment variable once, when ``keras`` is first
+imported. Every module of this package imports Keras only after this file has run, so the backend
+this project's requirements install is set here; an explicit ``KERAS_BACKEND`` in the environment
+still wins (e.g. ``KERAS_BACKEND=jax`` after ``pip install jax``).
+"""
+
+import os
+
+#: The backend that requirements.txt installs (chosen with ``scaffold new --backend``).
+BACKEND: str = {{ cookiecutter.options.backend|tojson }}
+
+os.environ.setdefault("KERAS_BACKEND", BACKEND)
+
+__all__ = ["BACKEND"]

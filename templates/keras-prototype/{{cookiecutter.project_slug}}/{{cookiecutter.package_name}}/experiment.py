@@ -1,0 +1,80 @@
+"""A small hyperparameter sweep: every combination of the ``[experiment]`` grid, side by side."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+from .config import Config
+from .data import load_dataset, split
+from .train import fit
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One point of the grid and how it scored on the validation split."""
+
+    learning_rate: float
+    hidden_units: tuple[int, ...]
+    epochs_run: int
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+
+
+def run_sweep(config: Config) -> list[Trial]:
+    """Train one model per (learning_rate, hidden_units) pair; best validation loss first."""
+    dataset = load_dataset(config.data)
+    train_set, validation_set = split(dataset, config.data.validation_split, config.data.seed)
+    trials = []
+    grid = itertools.product(config.experiment.learning_rate, config.experiment.hidden_units)
+    for learning_rate, hidden_units in grid:
+        result = fit(
+            config,
+            train_set,
+            validation_set,
+            num_classes=dataset.num_classes,
+            hidden_units=hidden_units,
+            learning_rate=learning_rate,
+            epochs=config.experiment.epochs,
+        )
+        trials.append(
+            Trial(learning_rate, tuple(hidden_units), result.epochs_run, result.val_loss, result.val_accuracy, result.seconds)
+        )
+    return sorted(trials, key=lambda trial: trial.val_loss)
+
+
+def format_table(trials: list[Trial]) -> str:
+    """A plain-text table, one row per trial, in the order given."""
+    header = ("rank", "learning_rate", "hidden_units", "epochs", "val_loss", "val_accuracy", "seconds")
+    rows = [
+        (
+            str(rank),
+            f"{t.learning_rate:g}",
+            "x".join(map(str, t.hidden_units)),
+            str(t.epochs_run),
+            f"{t.val_loss:.4f}",
+            f"{t.val_accuracy:.4f}",
+            f"{t.seconds:.1f}",
+        )
+        for rank, t in enumerate(trials, start=1)
+    ]
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in (header, *rows)]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def write_trials(trials: list[Trial], path: str | Path) -> Path:
+    """Save the sweep as CSV, for plotting or comparing with a later sweep."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f.name for f in fields(Trial)])
+        for trial in trials:
+            values = astuple(trial)
+            writer.writerow([*values[:1], "x".join(map(str, trial.hidden_units)), *values[2:]])
+    return path
