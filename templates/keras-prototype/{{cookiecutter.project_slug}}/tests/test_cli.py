@@ -37,7 +37,8 @@ def test_experiment_compares_every_combination(config_path: Path, capsys: pytest
 
 
 def test_errors_are_one_line(config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--config", str(config_path), "predict", str(tmp_path / "missing.csv"), "--model", str(tmp_path / "none.keras")]) == 2
+    missing_model = str(tmp_path / "none.keras")
+    assert main(["--config", str(config_path), "predict", str(tmp_path / "missing.csv"), "--model", missing_model]) == 2
     assert capsys.readouterr().err.startswith("error: ")
     bad = tmp_path / "bad.toml"
     bad.write_text("[model]\nlayers = 3\n")

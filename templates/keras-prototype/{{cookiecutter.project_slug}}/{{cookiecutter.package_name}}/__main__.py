@@ -45,7 +45,8 @@ def _predict(config: Config, args: argparse.Namespace) -> None:
     if args.output:
         print(f"predictions: {write_predictions(predictions, args.output)}")
     else:
-        for cls, probabilities in zip(predictions.classes[: args.show], predictions.probabilities[: args.show]):
+        shown = zip(predictions.classes[: args.show], predictions.probabilities[: args.show], strict=True)
+        for cls, probabilities in shown:
             print(f"class {cls}  p={probabilities[cls]:.3f}")
     print(f"rows={len(predictions.classes)}", end="")
     print(f" accuracy={predictions.accuracy:.4f}" if predictions.accuracy is not None else "")

@@ -98,7 +98,7 @@ def write_csv(dataset: Dataset, path: str | Path, label_column: str = "label") -
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([*dataset.feature_names, label_column])
-        for row, label in zip(dataset.features.tolist(), dataset.labels.tolist()):
+        for row, label in zip(dataset.features.tolist(), dataset.labels.tolist(), strict=True):
             writer.writerow([f"{value:.6f}" for value in row] + [label])
     return path
 

@@ -41,7 +41,14 @@ def run_sweep(config: Config) -> list[Trial]:
             epochs=config.experiment.epochs,
         )
         trials.append(
-            Trial(learning_rate, tuple(hidden_units), result.epochs_run, result.val_loss, result.val_accuracy, result.seconds)
+            Trial(
+                learning_rate=learning_rate,
+                hidden_units=tuple(hidden_units),
+                epochs_run=result.epochs_run,
+                val_loss=result.val_loss,
+                val_accuracy=result.val_accuracy,
+                seconds=result.seconds,
+            )
         )
     return sorted(trials, key=lambda trial: trial.val_loss)
 
@@ -61,8 +68,8 @@ def format_table(trials: list[Trial]) -> str:
         )
         for rank, t in enumerate(trials, start=1)
     ]
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in (header, *rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in (header, *rows)]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 

@@ -53,6 +53,6 @@ def write_predictions(predictions: Predictions, path: str | Path) -> Path:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["predicted", *(f"p{k}" for k in range(predictions.probabilities.shape[1]))])
-        for cls, row in zip(predictions.classes.tolist(), predictions.probabilities.tolist()):
+        for cls, row in zip(predictions.classes.tolist(), predictions.probabilities.tolist(), strict=True):
             writer.writerow([cls, *(f"{p:.6f}" for p in row)])
     return path
