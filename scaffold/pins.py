@@ -6,7 +6,8 @@ Never looks at the machine: ``auto`` and the defaults are filled in by the calle
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import itertools
+from typing import Any, Iterator, Mapping
 
 from packaging.version import Version
 
@@ -110,6 +111,7 @@ def resolve(
         notes.append(fw.cpu_only_note)
         target = TargetSpec("cpu")
     chosen = resolve_options(fw, options, target.accelerator)
+    given = {name for name, value in (options or {}).items() if value}
 
     releases = list(fw.releases)
     if not releases:
@@ -123,12 +125,37 @@ def resolve(
             raise TargetError(f"--framework-version {framework_version!r} is not in the catalog for {fw.name}; "
                               f"available: {', '.join(r.version for r in releases)}")
         releases = matching
-    for release in releases:  # newest first
-        fits = [v for v in release.variants if _fits(v, release, target, platform, python, chosen)]
-        if fits:
-            variant = max(fits, key=_sort_key)  # bare `cuda` means the newest CUDA variant
-            return _pinset(catalog, fw, release, variant, platform, python, chosen, notes)
+    for candidate in _option_candidates(fw, chosen, given):
+        for release in releases:  # newest first
+            fits = [v for v in release.variants if _fits(v, release, target, platform, python, candidate)]
+            if fits:
+                variant = max(fits, key=_sort_key)  # bare `cuda` means the newest CUDA variant
+                notes += _fallback_notes(chosen, candidate, target, platform, python)
+                return _pinset(catalog, fw, release, variant, platform, python, candidate, notes)
     raise _explain(fw, releases, target, platform, python, chosen)
+
+
+def _option_candidates(fw: Framework, chosen: dict[str, str], given: set[str]) -> Iterator[dict[str, str]]:
+    """The chosen options first; then, for options the user left out, their other choices in order.
+
+    A default serves "where it can" (Keras defaults to the TensorFlow backend); where it has no build
+    for the target (Windows CUDA, Python 3.14) another choice steps in instead of an error. Options
+    the user gave are never changed.
+    """
+    yield chosen
+    free = [name for name in fw.options if name not in given]
+    for values in itertools.product(*(fw.options[name].choices for name in free)):
+        candidate = {**chosen, **dict(zip(free, values))}
+        if candidate != chosen:
+            yield candidate
+
+
+def _fallback_notes(chosen: Mapping[str, str], used: Mapping[str, str], spec: TargetSpec, platform: str,
+                    python: str) -> list[str]:
+    asked = spec.accelerator + (f"-{spec.version}" if spec.version else "")
+    return [f"--{name.replace('_', '-')} {used[name]} was chosen because the default, {chosen[name]}, has no build "
+            f"for --target {asked} on {platform} with Python {python}."
+            for name in used if used[name] != chosen[name]]
 
 
 def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant, platform: str, python: str,
