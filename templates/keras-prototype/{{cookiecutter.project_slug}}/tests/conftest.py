@@ -33,6 +33,14 @@ hidden_units = [[16], [32, 32]]
 """
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Keras's TensorFlow backend converts tensors with np.array(tensor), which NumPy 2 reports once per
+    # call; it is harmless and would bury the project's own warnings.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+    )
+
+
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
