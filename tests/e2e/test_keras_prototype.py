@@ -27,6 +27,19 @@ def _predict_saved_model(proof: Proof) -> None:
     assert float(result.stdout.rsplit("accuracy=", 1)[1]) > 0.9, result.stdout
 
 
+_ENV = {
+    "tensorflow": {},
+    "torch": {
+        # The torch pins name the PyTorch CPU index first; where it is unreachable (as in CI) pip would
+        # retry it for every package before falling back to PyPI and the local wheel.
+        "PIP_RETRIES": "0",
+        # On a shared 2-core runner torch's OpenMP pool spin-waits on busy cores: the same training took
+        # 170 s with the default 2 threads and 14 s with one (2026-11-26, load average ~8).
+        "OMP_NUM_THREADS": "1",
+    },
+}
+
+
 @pytest.mark.parametrize("backend", ["tensorflow", "torch"])
 def test_keras_prototype_end_to_end(tmp_path, backend):
     proof = prove_starter(
@@ -35,9 +48,7 @@ def test_keras_prototype_end_to_end(tmp_path, backend):
         options={"backend": backend},
         name="Spiral Prototype",
         train_args=("--verbose", "0"),
-        # The torch pins name the PyTorch CPU index first; where it is unreachable (as in CI) pip would
-        # retry it for every package before falling back to PyPI and the local wheel.
-        env={"PIP_RETRIES": "0"},
+        env=_ENV[backend],
         extra=_predict_saved_model,
     )
     assert proof.project.pins.options["backend"] == backend
