@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from . import hardware, pins as _pins
+from . import hardware
+from . import pins as _pins
 from .catalog import default_catalog
 from .errors import TargetError, UsageError
 from .generate import build_context, check_destination, make_project, next_steps, render

@@ -6,7 +6,8 @@ Never looks at the machine: ``auto`` and the defaults are filled in by the calle
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from packaging.version import Version
 
