@@ -79,7 +79,8 @@ def test_cli_trains_on_a_csv_and_evaluates_it(tmp_path, capsys):
     csv_path = tmp_path / "mine.csv"
     csv_path.write_text("\n".join(rows) + "\n")
     out = tmp_path / "cli"
-    assert main(["train", "--data", str(csv_path), "--epochs", "30", "--batch-size", "16", "--out-dir", str(out), "--device", "cpu"]) == 0
+    train_args = ["--data", str(csv_path), "--epochs", "30", "--batch-size", "16", "--out-dir", str(out)]
+    assert main(["train", *train_args, "--device", "cpu"]) == 0
     assert main(["evaluate", "--checkpoint", str(out / "last.pt"), "--data", str(csv_path), "--device", "cpu"]) == 0
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert scores["samples"] == 100 and scores["accuracy"] > 0.8

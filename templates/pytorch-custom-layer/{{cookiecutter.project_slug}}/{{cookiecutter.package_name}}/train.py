@@ -121,7 +121,9 @@ def _train(cfg: TrainConfig, ctx: distributed.Context, device: torch.device) -> 
                    else Standardizer.fit(train_set.x))
     train_ds, val_ds = to_tensor_dataset(train_set, standardize), to_tensor_dataset(val_set, standardize)
     # Each process trains on its own shard; every process validates on the whole (small) split.
-    sampler = DistributedSampler(train_ds, ctx.world_size, ctx.rank, shuffle=True, seed=cfg.seed) if ctx.enabled else None
+    sampler: DistributedSampler | None = None
+    if ctx.enabled:
+        sampler = DistributedSampler(train_ds, ctx.world_size, ctx.rank, shuffle=True, seed=cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
     pin = device.type == "cuda"
     train_loader = DataLoader(train_ds, cfg.batch_size, shuffle=sampler is None, sampler=sampler,
@@ -151,7 +153,7 @@ def _train(cfg: TrainConfig, ctx: distributed.Context, device: torch.device) -> 
     if ctx.enabled:
         model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     if cfg.compile:
-        model = torch.compile(model)
+        model = torch.compile(model)  # type: ignore[assignment]  # a callable Module wrapper
 
     result = TrainResult(history=history, device=str(device), amp_dtype=str(amp_dtype) if amp_dtype else None)
     if ctx.is_main:
@@ -183,7 +185,7 @@ def _train(cfg: TrainConfig, ctx: distributed.Context, device: torch.device) -> 
         train_loss = distributed.mean_across_ranks(loss_sum / max(n_batches, 1), device)
         val_loss, val_acc = evaluate(model, val_loader, device, amp_dtype)
         metrics = EpochMetrics(epoch, train_loss, val_loss, val_acc, float(grad_norm),
-                               scheduler.get_last_lr()[0], time.perf_counter() - start)
+                               float(scheduler.get_last_lr()[0]), time.perf_counter() - start)
         result.history.append(metrics)
         if ctx.is_main:
             print(f"epoch {epoch + 1:3d}/{cfg.epochs}  train_loss {train_loss:.4f}  val_loss {val_loss:.4f}  "
@@ -209,7 +211,7 @@ def _train(cfg: TrainConfig, ctx: distributed.Context, device: torch.device) -> 
     result.replicas_in_sync = distributed.replicas_in_sync(checkpoint.unwrap(model), device)
     if ctx.enabled:
         # Every rank reports, so a launcher (or a test) can see that all of them took part.
-        print(f"rank {ctx.rank}/{ctx.world_size} done: {len(sampler or [])} samples per epoch on {device}, "
+        print(f"rank {ctx.rank}/{ctx.world_size} done: {len(sampler) if sampler is not None else len(train_ds)} samples per epoch on {device}, "
               f"replicas in sync: {result.replicas_in_sync}", flush=True)
     if ctx.is_main and result.history:
         (out_dir / "metrics.json").write_text(json.dumps([asdict(m) for m in result.history], indent=2))
