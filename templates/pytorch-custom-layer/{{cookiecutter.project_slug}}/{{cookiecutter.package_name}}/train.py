@@ -211,7 +211,8 @@ def _train(cfg: TrainConfig, ctx: distributed.Context, device: torch.device) -> 
     result.replicas_in_sync = distributed.replicas_in_sync(checkpoint.unwrap(model), device)
     if ctx.enabled:
         # Every rank reports, so a launcher (or a test) can see that all of them took part.
-        print(f"rank {ctx.rank}/{ctx.world_size} done: {len(sampler) if sampler is not None else len(train_ds)} samples per epoch on {device}, "
+        shard = len(sampler) if sampler is not None else len(train_ds)
+        print(f"rank {ctx.rank}/{ctx.world_size} done: {shard} samples per epoch on {device}, "
               f"replicas in sync: {result.replicas_in_sync}", flush=True)
     if ctx.is_main and result.history:
         (out_dir / "metrics.json").write_text(json.dumps([asdict(m) for m in result.history], indent=2))
