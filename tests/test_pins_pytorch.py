@@ -13,6 +13,7 @@ import dataclasses
 import os
 import shutil
 import subprocess
+import tomllib
 import urllib.request
 from functools import cache
 from pathlib import Path
@@ -21,10 +22,13 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from scaffold.api import generate
 from scaffold.catalog import default_catalog
 from scaffold.errors import TargetError
 from scaffold.hardware import parse_target
 from scaffold.pins import resolve
+
+from .generated import check_project
 
 FW = default_catalog().get("pytorch")
 UV_PLATFORM = {
@@ -126,6 +130,31 @@ def test_cuda_pins_carry_the_minimum_driver(release, variant, platform, python):
     assert (pins.facts["min_driver_linux"], pins.facts["min_driver_windows"]) == (linux, windows)
     driver = windows if platform.startswith("windows") else linux
     assert any(driver in note for note in pins.notes)
+
+
+@pytest.mark.parametrize("release, variant, platform, python", [
+    c for c in CLAIMS if c.values[3] == (c.values[1].python or c.values[0].python)[-1]  # newest Python each
+])
+def test_every_build_generates_a_project_pinned_to_it(release, variant, platform, python, tmp_path):
+    project = generate("Pin Check", framework="pytorch", framework_version=release.version,
+                                target=_target(variant), platform=platform, python=python, output_dir=tmp_path)
+    path = Path(project.path)
+    check_project(path)
+    pyproject = tomllib.loads((path / "pyproject.toml").read_text())
+    assert [r for r in pyproject["project"]["dependencies"] if r.startswith("torch")] == list(variant.requirements)
+    requirements = (path / "requirements.txt").read_text()
+    readme = (path / "README.md").read_text()
+    for note in variant.notes:  # e.g. the minimum NVIDIA driver
+        assert note in readme and any(note in step for step in project.next_steps)
+    if variant.index:
+        url = FW.indexes[variant.index].url
+        assert requirements.count(f"--index-url {url}\n") == 1
+        assert pyproject["tool"]["uv"]["index"] == [{"name": variant.index, "url": url, "explicit": True}]
+        assert pyproject["tool"]["uv"]["sources"] == {"torch": [{"index": variant.index}]}
+    else:
+        assert "--index-url" not in requirements and "uv" not in pyproject.get("tool", {})
+    pinned = (path / "pin_check" / "pinned.py").read_text()
+    assert f'ACCELERATOR = "{variant.accelerator}"' in pinned and f'TORCH_VERSION = "{release.version}"' in pinned
 
 
 # ---- resolution against the real indexes (metadata only) ----

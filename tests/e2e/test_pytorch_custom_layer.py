@@ -28,7 +28,7 @@ def _installed_build_and_torchrun(proof: Proof) -> None:
     assert scores["accuracy"] > 0.9
 
     # Two CPU processes, Gloo, through the same entry point the README shows.
-    proof.run("torchrun", "--standalone", "--nproc_per_node=2", "-m", proof.project.package, "train",
+    proof.run(str(proof.python.parent / "torchrun"), "--standalone", "--nproc_per_node=2", "-m", proof.project.package, "train",
               "--out-dir", "artifacts-ddp", "--device", "cpu", step="torchrun")
     out = proof.outputs["torchrun"]
     for rank in (0, 1):
@@ -55,4 +55,4 @@ def test_pytorch_custom_layer_end_to_end(tmp_path):
     assert (proof.path / "artifacts" / "last.pt").stat().st_size > 10_000
 
     tests = proof.outputs["tests"]
-    assert re.search(r"\b2\d passed\b", tests) and "failed" not in tests and "error" not in tests.lower(), tests
+    assert re.search(r"\b2\d passed\b", tests) and "failed" not in tests and not re.search(r"\d+ errors?\b", tests), tests
