@@ -19,8 +19,8 @@ pytestmark = pytest.mark.e2e
 
 
 def _installed_build_and_torchrun(proof: Proof) -> None:
-    torch_version = proof.run(str(proof.python), "-c", "import torch; print(torch.__version__, torch.version.cuda)",
-                              step="torch build").stdout.split()
+    probe = "import torch; print(torch.__version__, torch.version.cuda)"
+    torch_version = proof.run(str(proof.python), "-c", probe, step="torch build").stdout.split()
     assert torch_version == ["2.13.0+cpu", "None"], torch_version  # the CPU build, not PyPI's CUDA wheel
 
     proof.run(str(proof.python), "-m", proof.project.package, "evaluate", step="evaluate")
@@ -28,8 +28,8 @@ def _installed_build_and_torchrun(proof: Proof) -> None:
     assert scores["accuracy"] > 0.9
 
     # Two CPU processes, Gloo, through the same entry point the README shows.
-    proof.run(str(proof.python.parent / "torchrun"), "--standalone", "--nproc_per_node=2", "-m", proof.project.package, "train",
-              "--out-dir", "artifacts-ddp", "--device", "cpu", step="torchrun")
+    proof.run(str(proof.python.parent / "torchrun"), "--standalone", "--nproc_per_node=2",
+              "-m", proof.project.package, "train", "--out-dir", "artifacts-ddp", "--device", "cpu", step="torchrun")
     out = proof.outputs["torchrun"]
     for rank in (0, 1):
         assert re.search(rf"rank {rank}/2 done: 1200 samples per epoch on cpu, replicas in sync: True", out), out
@@ -55,4 +55,5 @@ def test_pytorch_custom_layer_end_to_end(tmp_path):
     assert (proof.path / "artifacts" / "last.pt").stat().st_size > 10_000
 
     tests = proof.outputs["tests"]
-    assert re.search(r"\b2\d passed\b", tests) and "failed" not in tests and not re.search(r"\d+ errors?\b", tests), tests
+    assert re.search(r"\b2\d passed\b", tests), tests
+    assert "failed" not in tests and not re.search(r"\d+ errors?\b", tests), tests
