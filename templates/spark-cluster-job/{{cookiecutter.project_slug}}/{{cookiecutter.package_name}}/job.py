@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .config import JobConfig
-from .pipeline import build_tuner, holdout_metrics
+from .pipeline import FEATURES, build_features, build_tuner, holdout_metrics, label_column
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,16 @@ def run(spark: SparkSession, config: JobConfig) -> dict:
     n_classes = train.select(config.target).distinct().count() if config.task == "classification" else 0
 
     with _timed("fit", timings):
-        tuned = build_tuner(config, n_classes).fit(train)
+        features = build_features(config).fit(train)
+        featurised = features.transform(train).select(label_column(config), FEATURES).cache()
+        tuned = build_tuner(config, n_classes).fit(featurised)
+        featurised.unpersist()
+        # One model that takes raw rows: the fitted feature stages followed by the best estimator.
+        model = PipelineModel(stages=[*features.stages, tuned.bestModel])
     with _timed("evaluate", timings):
-        metrics = holdout_metrics(config, tuned.bestModel.transform(test), n_classes)
+        metrics = holdout_metrics(config, model.transform(test), n_classes)
     with _timed("write_model", timings):
-        tuned.bestModel.write().overwrite().save(config.model_dir)
+        model.write().overwrite().save(config.model_dir)
 
     result = {
         "task": config.task,
