@@ -26,7 +26,7 @@ def check_on_standalone(project: Path, python: Path, root: Path) -> dict:
     Returns the metrics the job wrote. Asserts that the master lists the application as FINISHED,
     that the worker's work dir holds that application's executor logs, and that the model exists.
     """
-    package = json.loads((project / ".scaffold.json").read_text())["package_name"]
+    package = json.loads((project / ".scaffold.json").read_text())["package"]
     metrics_path = project / "artifacts" / "metrics.json"
     metrics_path.unlink(missing_ok=True)
     # Executors run Python with this interpreter (the pinned numpy is there), as a cluster's
