@@ -41,7 +41,7 @@ def free_port() -> int:
 def _wait(what: str, ready, timeout: float, procs: list[subprocess.Popen], logs: list[Path]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for proc, log in zip(procs, logs):
+        for proc, log in zip(procs, logs, strict=True):
             if proc.poll() is not None:
                 raise RuntimeError(f"{what}: a daemon exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:

@@ -37,7 +37,8 @@ def test_regression_from_parquet_with_cross_validation(spark, job_ini, tmp_path)
 
     text = job_ini.read_text()
     for old, new in [("format = csv", "format = parquet"), ("task = classification", "task = regression"),
-                     ("target = churned", "target = price"), ("categorical = plan, region, contract", "categorical = kind"),
+                     ("target = churned", "target = price"),
+                     ("categorical = plan, region, contract", "categorical = kind"),
                      ("numeric = tenure_months, monthly_charges, support_calls", "numeric = size"),
                      ("tuner = train-validation-split", "tuner = cross-validator")]:
         text = text.replace(old, new)

@@ -92,7 +92,8 @@ def cmd_check_java(args: argparse.Namespace) -> int:
     """Say which Java Spark would use and whether this release supports it."""
     platform = load_platform()
     major = check_java(platform)
-    print(f"Java {major}: supported by Spark {platform.spark} (Java {', '.join(platform.java)}; Scala {platform.scala})")
+    print(f"Java {major}: supported by Spark {platform.spark} "
+          f"(Java {', '.join(platform.java)}; Scala {platform.scala})")
     return 0
 
 

@@ -69,7 +69,7 @@ def check_java(platform: SparkPlatform | None = None, java: str | None = None) -
         where = "JAVA_HOME/bin/java" if os.environ.get("JAVA_HOME") else "java on PATH"
         raise JavaError(
             f"Spark {platform.spark} needs Java ({supported}) but found no {where}. "
-            f"Install a supported JDK (e.g. `apt-get install openjdk-{platform.java[-1]}-jre-headless`) "
+            "Install one (Debian/Ubuntu: `apt-get install openjdk-<version>-jre-headless`) "
             "or point JAVA_HOME at one."
         )
     result = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
