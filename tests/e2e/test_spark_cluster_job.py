@@ -5,7 +5,6 @@ then submit the job through the project's own `submit` command to a real standal
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,26 +14,27 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from spark_standalone import standalone_cluster  # noqa: E402
 
-from tests.e2e.harness import prove_starter  # noqa: E402
+from tests.e2e.harness import Proof, prove_starter  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
 
-def check_on_standalone(project: Path, python: Path, root: Path) -> dict:
+def check_on_standalone(proof: Proof, root: Path) -> dict:
     """Submit the generated project to a one-worker standalone cluster and prove the worker ran it.
 
     Returns the metrics the job wrote. Asserts that the master lists the application as FINISHED,
     that the worker's work dir holds that application's executor logs, and that the model exists.
     """
-    package = json.loads((project / ".scaffold.json").read_text())["package"]
+    project, python = proof.path, proof.python
     metrics_path = project / "artifacts" / "metrics.json"
     metrics_path.unlink(missing_ok=True)
     # Executors run Python with this interpreter (the pinned numpy is there), as a cluster's
     # spark-env.sh or spark.pyspark.python would arrange.
-    env = {**os.environ, "PYSPARK_PYTHON": str(python)}
+    env = {**proof.env, "PYSPARK_PYTHON": str(python)}
     with standalone_cluster(python.parent, root, env=env) as cluster:
         submit = subprocess.run(
-            [str(python), "-m", package, "submit", "--cluster", "standalone", "--master", cluster.master_url,
+            [str(python), "-m", proof.project.package, "submit", "--cluster", "standalone",
+             "--master", cluster.master_url,
              "--", "--conf", "spark.executor.memory=512m", "--conf", "spark.driver.memory=512m",
              "--conf", "spark.cores.max=1"],
             cwd=project, env=env, capture_output=True, text=True, timeout=420)
@@ -53,8 +53,8 @@ def check_on_standalone(project: Path, python: Path, root: Path) -> dict:
 
 
 def test_spark_cluster_job(tmp_path):
-    def on_standalone(project: Path, python: Path) -> None:
-        check_on_standalone(project, python, tmp_path / "cluster")
+    def on_standalone(proof: Proof) -> None:
+        check_on_standalone(proof, tmp_path / "cluster")
 
     prove_starter(tmp_path, framework="spark", target="cpu", options={"cluster": "standalone"},
                   extra=on_standalone)
