@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             for path in args.images
         ])
         outputs = predictor(images)
-        for path, name, probabilities in zip(args.images, outputs["class_name"], outputs["probabilities"]):
+        for path, name, probabilities in zip(args.images, outputs["class_name"], outputs["probabilities"], strict=True):
             print(f"{path}\t{name.decode()}\t{probabilities.max():.3f}")
         return 0
     from .data import SYNTHETIC_CLASSES, synthetic_images, write_image_folder

@@ -41,7 +41,7 @@ def synthetic_images(num_examples: int, image_size: int, seed: int) -> tuple[np.
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, len(SYNTHETIC_CLASSES), size=num_examples).astype(np.int32)
     images = rng.normal(0.15, 0.1, size=(num_examples, image_size, image_size)).astype(np.float32)
-    for image, label in zip(images, labels):
+    for image, label in zip(images, labels, strict=True):
         offset = int(rng.integers(2, image_size - 2))
         kind = SYNTHETIC_CLASSES[label]
         if kind == "horizontal":
@@ -93,7 +93,7 @@ def write_image_folder(images: np.ndarray, labels: np.ndarray, class_names: tupl
     """Write float images in [0, 1] as PNG files under ``root/<class name>/``."""
     for name in class_names:
         (root / name).mkdir(parents=True, exist_ok=True)
-    for i, (image, label) in enumerate(zip(images, labels)):
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
         pixels = tf.convert_to_tensor(np.round(image * 255.0).astype(np.uint8))
         tf.io.write_file(str(root / class_names[label] / f"{i:05d}.png"), tf.io.encode_png(pixels))
 
@@ -103,6 +103,7 @@ def load_examples(config: TrainConfig) -> Examples:
     rng = np.random.default_rng(config.seed)
     if config.data_dir is None:
         images, labels = synthetic_images(config.num_examples, config.image_size, config.seed)
+        images = np.repeat(images, config.channels, axis=-1)  # grayscale -> RGB when --channels 3
         order = rng.permutation(len(labels))
         n_val = max(1, int(len(order) * config.validation_fraction))
         val, train = order[:n_val], order[n_val:]

@@ -3,8 +3,10 @@ with resume, TensorBoard summaries, SavedModel out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -35,7 +37,7 @@ class TrainResult:
     class_names: tuple[str, ...]
 
 
-def train(config: TrainConfig, log=print) -> TrainResult:
+def train(config: TrainConfig, log: Callable[[str], None] = print) -> TrainResult:
     """Train until ``config.epochs`` epochs are done in total, resuming from the latest
     checkpoint in ``config.checkpoint_dir`` if there is one; then export a SavedModel."""
     strategy = choose_strategy(config.cpu_replicas)  # first: it configures devices
@@ -43,10 +45,12 @@ def train(config: TrainConfig, log=print) -> TrainResult:
     examples = load_examples(config)
     global_batch = config.batch_size_per_replica * strategy.num_replicas_in_sync
     # The strategy splits each global batch across replicas.
-    train_data = strategy.experimental_distribute_dataset(
-        make_pipeline(examples.train, global_batch, training=True, shuffle_buffer=config.shuffle_buffer, seed=config.seed)
+    train_pipeline = make_pipeline(
+        examples.train, global_batch, training=True, shuffle_buffer=config.shuffle_buffer, seed=config.seed
     )
-    val_data = strategy.experimental_distribute_dataset(make_pipeline(examples.validation, global_batch, training=False))
+    train_data = strategy.experimental_distribute_dataset(train_pipeline)
+    val_pipeline = make_pipeline(examples.validation, global_batch, training=False)
+    val_data = strategy.experimental_distribute_dataset(val_pipeline)
 
     with strategy.scope():  # variables created here are mirrored on every replica
         model = build_model(config.image_size, config.channels, len(examples.class_names))
@@ -69,7 +73,7 @@ def train(config: TrainConfig, log=print) -> TrainResult:
             # Divide by the GLOBAL batch size: the replicas' gradients are summed, not averaged.
             loss = tf.nn.compute_average_loss(per_example)
         gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
         return _sums(per_example, logits, labels)
 
     def replica_eval_step(images: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
@@ -136,7 +140,7 @@ def _reduce(strategy: tf.distribute.Strategy, per_replica: tf.Tensor) -> tf.Tens
     return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
 
-def _run_epoch(step, dataset) -> tuple[float, float]:
+def _run_epoch(step: Callable[[Any], tf.Tensor], dataset: Iterable[Any]) -> tuple[float, float]:
     """Run ``step`` over the dataset; mean loss and accuracy over all examples."""
     totals = tf.zeros(3)
     for batch in dataset:
