@@ -1,6 +1,6 @@
-"""TensorFlow's pins: the hardware rules the catalog encodes (tensorflow-cpu only where it exists,
+"""TensorFlow's pins and starter rendering: the hardware rules the catalog encodes (tensorflow-cpu only where it exists,
 tensorflow[and-cuda] on Linux x86_64, CPU-only macOS with a note, Windows GPU refused with the
-WSL2 hint) and each release's Python range.
+WSL2 hint), each release's Python range, and a clean render for every claimed combination.
 
 That every claimed (release, target, platform, python) resolves on PyPI for its platform is
 proven for all frameworks by tests/test_pins_resolve.py (``-m network``); TensorFlow's pins come
@@ -9,13 +9,18 @@ from PyPI only, so none of its combinations is left unverified there.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from packaging.requirements import Requirement
 
+from scaffold import generate
 from scaffold.catalog import default_catalog
 from scaffold.errors import ScaffoldError
 from scaffold.hardware import TargetSpec
 from scaffold.pins import resolve
+
+from .generated import check_project
 
 FRAMEWORK = "tensorflow"
 
@@ -96,3 +101,38 @@ def test_mps_on_macos_is_an_error_that_offers_cpu() -> None:
     with pytest.raises(ScaffoldError) as error:
         _pins("2.21.0", "mps", "macos-arm64", "3.12")
     assert "cpu" in str(error.value)
+
+
+# ---- the starter renders clean for every claimed combination (habit 7 of STYLE.md) ----
+
+STARTER_FILES = {
+    ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "pyproject.toml", "requirements.txt",
+    "tests/conftest.py", "tests/test_data.py", "tests/test_distribute.py", "tests/test_training.py",
+    "demo/__init__.py", "demo/__main__.py", "demo/config.py", "demo/data.py", "demo/distribute.py",
+    "demo/export.py", "demo/model.py", "demo/train.py",
+}
+
+
+def _every_combination() -> list[tuple[str, str, str, str]]:
+    fw = default_catalog().get(FRAMEWORK)
+    return [(release.version, variant.target, platform, python)
+            for release in fw.releases for variant in release.variants
+            for platform in variant.platforms for python in variant.python or release.python]
+
+
+@pytest.mark.parametrize(("version", "target", "platform", "python"), _every_combination())
+def test_every_claimed_combination_renders_clean(tmp_path: Path, version: str, target: str, platform: str,
+                                                  python: str) -> None:
+    project = generate("Demo", framework=FRAMEWORK, framework_version=version, target=target, platform=platform,
+                       python=python, output_dir=tmp_path)
+    path = Path(project.path)
+
+    record = check_project(path)
+
+    assert (record["framework_version"], record["target"], record["platform"], record["python"]) == (
+        version, target, platform, python)
+    assert {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()} == STARTER_FILES
+    readme = (path / "README.md").read_text()
+    assert all(note in readme for note in project.pins.notes)
+    requirements = (path / "requirements.txt").read_text()
+    assert all(line in requirements.splitlines() for line in project.pins.requirements)
