@@ -2,44 +2,58 @@
 
 The library is the product; the ``scaffold`` command is a thin layer over it. Every function
 returns immutable results and raises :class:`ScaffoldError` (never prints, never exits).
+
+Names are loaded on first use, so ``import scaffold`` (and ``scaffold --help``) stays cheap.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .api import detect, frameworks, generate, recommend, resolve_pins
-from .errors import (
-    CatalogError,
-    DestinationError,
-    GenerationError,
-    ScaffoldError,
-    TargetError,
-    ToolError,
-    UsageError,
-)
-from .models import FrameworkInfo, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target
+_EXPORTS = {
+    "detect": "api",
+    "frameworks": "api",
+    "generate": "api",
+    "recommend": "api",
+    "resolve_pins": "api",
+    "CatalogError": "errors",
+    "DestinationError": "errors",
+    "GenerationError": "errors",
+    "ScaffoldError": "errors",
+    "TargetError": "errors",
+    "ToolError": "errors",
+    "UsageError": "errors",
+    "FrameworkInfo": "models",
+    "Machine": "models",
+    "PinSet": "models",
+    "Profile": "models",
+    "Project": "models",
+    "Ranked": "models",
+    "Recommendation": "models",
+    "Target": "models",
+}
 
-__all__ = [
-    "CatalogError",
-    "DestinationError",
-    "FrameworkInfo",
-    "GenerationError",
-    "Machine",
-    "PinSet",
-    "Profile",
-    "Project",
-    "Ranked",
-    "Recommendation",
-    "ScaffoldError",
-    "Target",
-    "TargetError",
-    "ToolError",
-    "UsageError",
-    "__version__",
-    "detect",
-    "frameworks",
-    "generate",
-    "recommend",
-    "resolve_pins",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scaffold' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .api import detect, frameworks, generate, recommend, resolve_pins
+    from .errors import (CatalogError, DestinationError, GenerationError, ScaffoldError, TargetError, ToolError,
+                         UsageError)
+    from .models import FrameworkInfo, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target

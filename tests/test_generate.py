@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def fake_templates(tmp_path, monkeypatch):
     (root / "sklearn-pipeline" / "partials").mkdir()
     (root / "sklearn-pipeline" / "partials" / "readme_about.md").write_text("About.")
     (root / "sklearn-pipeline" / "cookiecutter.json").write_text("{}")
-    monkeypatch.setattr("scaffold.generate.templates_dir", lambda: root)
+    # The module, not the public function of the same name that `scaffold.generate` resolves to.
+    monkeypatch.setattr(importlib.import_module("scaffold.generate"), "templates_dir", lambda: root)
     return root
 
 
