@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 # The situation vocabulary of CONTRACT.md: option -> allowed values, in display order.
 SITUATION: Mapping[str, tuple[str, ...]] = {

@@ -6,12 +6,14 @@ Never looks at the machine: ``auto`` and the defaults are filled in by the calle
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import TargetError, UsageError
-from .hardware import TargetSpec, check_contradiction, check_platform, check_python
+from .hardware import MARKER_ENV, TargetSpec, check_contradiction, check_platform, check_python
 from .models import Catalog, Framework, PinSet, Release, Target, Variant
 
 
@@ -131,9 +133,29 @@ def resolve(
     raise _explain(fw, releases, target, platform, python, chosen)
 
 
+def _for_target(requirements: list[str], platform: str, python: str) -> list[str]:
+    """Keep the requirements whose marker holds on the target, without the marker.
+
+    The catalog may say ``numpy==2.2.6; python_version < '3.11'``; a project is pinned for one
+    Python and platform, so it gets the one line that applies, as a plain exact pin.
+    """
+    env = {**MARKER_ENV[platform], "python_version": python, "python_full_version": f"{python}.0",
+           "implementation_name": "cpython", "platform_python_implementation": "CPython", "os_name":
+           "nt" if platform.startswith("windows") else "posix"}
+    kept = []
+    for text in requirements:
+        req = Requirement(text)
+        if req.marker is None:
+            kept.append(text)
+        elif req.marker.evaluate(env):
+            req.marker = None
+            kept.append(str(req))
+    return kept
+
+
 def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant, platform: str, python: str,
             options: Mapping[str, str], notes: list[str]) -> PinSet:
-    requirements = [*variant.requirements, *release.requires]
+    requirements = _for_target([*variant.requirements, *release.requires], platform, python)
     index_lines: list[str] = []
     uv_indexes: list[dict[str, Any]] = []
     uv_sources: dict[str, tuple[dict[str, str], ...]] = {}
