@@ -55,15 +55,19 @@ def dummy_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def write_config(folder: Path, **settings: object) -> Path:
-    """A copy of the project's sagemaker.toml in ``folder`` with [aws] settings replaced."""
-    lines = (PROJECT / "sagemaker.toml").read_text().splitlines()
+    """A copy of the project's sagemaker.toml in ``folder`` for one test.
+
+    Account settings you fill in (role, bucket, region, endpoint) are reset, and the table is
+    the bundled one, so the tests pass the same before and after you configure the project;
+    ``settings`` replaces any ``key = value`` line by key.
+    """
+    settings = {"role_arn": "", "bucket": "", "endpoint_url": "", "region": REGION, "max_attempts": 2,
+                "target": "cultivar", "path": str(PROJECT / "data" / "wine.csv"), **settings}
     out = []
-    for line in lines:
+    for line in (PROJECT / "sagemaker.toml").read_text().splitlines():
         key = line.split("=", 1)[0].strip()
-        if key in settings and "=" in line:
+        if "=" in line and not line.lstrip().startswith("#") and key in settings:
             line = f"{key} = {json.dumps(settings.pop(key))}"
-        elif key == "path" and "=" in line:  # the bundled table, by absolute path
-            line = f"path = {json.dumps(str(PROJECT / 'data' / 'wine.csv'))}"
         out.append(line)
     assert not settings, f"no such settings in sagemaker.toml: {settings}"
     path = folder / "sagemaker.toml"

@@ -57,7 +57,8 @@ def test_access_denied(tmp_path: Path, moto: str, bucket: str, enforced_auth: No
 def test_region_without_the_image(tmp_path: Path, moto: str, bucket: str,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     # mx-central-1 is a SageMaker region (botocore knows it) with no scikit-learn image in the SDK's table.
-    config = write_config(tmp_path, role_arn=ROLE, bucket=bucket, endpoint_url=moto, region="mx-central-1")
+    config = write_config(tmp_path, role_arn=ROLE, bucket=bucket, endpoint_url=moto, region="mx-central-1",
+                          framework="sklearn")
     assert run(config, "remote-train", "--dry-run") == 1
     err = capsys.readouterr().err
     assert "no SageMaker sklearn 1.9-0 training image for region mx-central-1" in err

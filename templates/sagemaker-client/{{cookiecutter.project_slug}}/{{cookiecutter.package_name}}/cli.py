@@ -78,6 +78,8 @@ def _remote(args: argparse.Namespace) -> int:
             print(json.dumps(answer) if not isinstance(answer, str) else answer)
     elif command == "cleanup":
         jobs.cleanup(sender, state, args.endpoint)
+    if args.dry_run:
+        print("[dry-run] nothing was sent")
     return 0
 
 
