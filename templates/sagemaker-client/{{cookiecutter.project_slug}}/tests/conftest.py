@@ -131,7 +131,7 @@ class ScriptedEndpoint:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "ScriptedEndpoint":
+    def __enter__(self) -> ScriptedEndpoint:
         self.thread.start()
         return self
 

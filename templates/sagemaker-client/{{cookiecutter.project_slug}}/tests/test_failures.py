@@ -76,7 +76,8 @@ def test_throttling_is_retried_then_explained(tmp_path: Path, capsys: pytest.Cap
 
 def test_failed_job_shows_its_failure_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reason = "AlgorithmError: ValueError: target column 'cultivar' is not in /opt/ml/input/data/train"
-    failed = {"TrainingJobName": "job-1", "TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1",
+    failed = {"TrainingJobName": "job-1",
+              "TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1",
               "TrainingJobStatus": "Failed", "SecondaryStatus": "Failed", "FailureReason": reason}
     with ScriptedEndpoint(200, failed) as endpoint:
         config = write_config(tmp_path, role_arn=ROLE, bucket="b-1", endpoint_url=endpoint.url)

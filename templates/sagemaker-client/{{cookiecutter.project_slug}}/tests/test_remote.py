@@ -45,7 +45,8 @@ def test_remote_train_runs_the_entry_point_in_the_regions_image(
     sagemaker = client("sagemaker", moto)
     [summary] = sagemaker.list_training_jobs()["TrainingJobSummaries"]
     job = sagemaker.describe_training_job(TrainingJobName=summary["TrainingJobName"])
-    assert job["AlgorithmSpecification"]["TrainingImage"] == image_uri(config, "training", config.training_instance_type)
+    expected_image = image_uri(config, "training", config.training_instance_type)
+    assert job["AlgorithmSpecification"]["TrainingImage"] == expected_image
     assert job["StoppingCondition"]["MaxRuntimeInSeconds"] == config.max_runtime_seconds
     assert job["ResourceConfig"]["InstanceType"] == config.training_instance_type
     assert job["RoleArn"] == ROLE
@@ -128,14 +129,15 @@ def test_automl_submits_and_wait_gives_up_without_stopping_it(
 def test_dry_run_prints_every_request_and_sends_nothing(
     config_path: Path, moto: str, bucket: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for command in (["upload"], ["remote-train"], ["automl"], ["deploy", "--training", "job-1"],
-                    ["predict", "--endpoint", "ep-1"], ["cleanup", "--endpoint", "ep-1"], ["status", "--training", "job-1"]):
+    commands = (["upload"], ["remote-train"], ["automl"], ["deploy", "--training", "job-1"],
+                ["predict", "--endpoint", "ep-1"], ["cleanup", "--endpoint", "ep-1"], ["status", "--training", "job-1"])
+    for command in commands:
         assert run(config_path, *command, "--dry-run") == 0, command
     out = capsys.readouterr().out
-    for operation in ("s3.head_bucket", "s3.put_object", "sagemaker.create_training_job", "sagemaker.create_auto_ml_job_v2",
-                      "sagemaker.create_model", "sagemaker.create_endpoint_config", "sagemaker.create_endpoint",
-                      "sagemaker-runtime.invoke_endpoint", "sagemaker.delete_endpoint", "sagemaker.list_auto_ml_jobs",
-                      "sagemaker.describe_training_job"):
+    for operation in ("s3.head_bucket", "s3.put_object", "sagemaker.create_training_job",
+                      "sagemaker.create_auto_ml_job_v2", "sagemaker.create_model", "sagemaker.create_endpoint_config",
+                      "sagemaker.create_endpoint", "sagemaker-runtime.invoke_endpoint", "sagemaker.delete_endpoint",
+                      "sagemaker.list_auto_ml_jobs", "sagemaker.describe_training_job"):
         assert f"[dry-run] {operation}\n" in out, operation
     assert '"MaxRuntimeInSeconds": ' in out
     assert "testing" not in out  # the (dummy) credentials are never printed

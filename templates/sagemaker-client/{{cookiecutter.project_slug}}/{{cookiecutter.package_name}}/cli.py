@@ -85,7 +85,8 @@ def _remote(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """All commands and their options."""
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="settings file (default: sagemaker.toml)")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -94,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model-dir", type=Path, default=Path("artifacts/model"))
     train.set_defaults(handler=_train)
 
-    def remote(name: str, help_text: str, *, waits: bool = False, default_timeout: float = 3600) -> argparse.ArgumentParser:
+    def remote(name: str, help_text: str, *, waits: bool = False,
+               default_timeout: float = 3600) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--dry-run", action="store_true", help="print the exact requests; send nothing")
         if waits:

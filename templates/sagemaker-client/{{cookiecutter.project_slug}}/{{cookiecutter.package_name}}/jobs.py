@@ -11,11 +11,12 @@ import io
 import json
 import tarfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import entry_point
 from .aws import CloudError, Request, Sender
@@ -40,7 +41,7 @@ class WaitTimeout(CloudError):
 
 def resource_name(config: Config, max_length: int = 63) -> str:
     """``PREFIX-YYYYmmdd-HHMMSS``, cut to SageMaker's limit for the resource (63; AutoML: 32)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     base = "".join(ch if ch.isalnum() else "-" for ch in config.prefix).strip("-") or "job"
     return f"{base[: max_length - len(stamp) - 1].rstrip('-')}-{stamp}"
 
@@ -286,10 +287,10 @@ def wait(
             reason = description.get("FailureReason") or "SageMaker gave no FailureReason"
             raise JobFailed(f"{watch.kind} {name} ended {status}: {reason}")
         if elapsed + poll > timeout:
+            stop = f", or stop it: aws sagemaker stop-auto-ml-job --auto-ml-job-name {name}" if kind == "automl" else ""
             raise WaitTimeout(
                 f"{watch.kind} {name} is still {status} after {elapsed:.0f}s; it keeps running (and "
-                f"billing). Check it later with `status --{kind} {name}` or `wait --{kind} {name}`"
-                + (f", or stop it: aws sagemaker stop-auto-ml-job --auto-ml-job-name {name}" if kind == "automl" else "")
+                f"billing). Check it later with `status --{kind} {name}` or `wait --{kind} {name}`{stop}"
             )
         sleep(poll)
 
