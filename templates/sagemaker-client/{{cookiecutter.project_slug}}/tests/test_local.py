@@ -53,8 +53,10 @@ def test_missing_target_column_is_named(tmp_path: Path) -> None:
 
 def test_the_shipped_bundle_runs_alone_as_sagemaker_runs_it(tmp_path: Path) -> None:
     """Unpack sourcedir.tar.gz and run it the way script mode does: env channels, JSON hyperparameters."""
+    (tmp_path / "code").mkdir()
     with tarfile.open(fileobj=io.BytesIO(jobs.source_bundle())) as tar:
-        tar.extractall(tmp_path / "code", filter="data")
+        for member in tar.getmembers():
+            (tmp_path / "code" / member.name).write_bytes(tar.extractfile(member).read())  # type: ignore[union-attr]
     requirements = (tmp_path / "code" / "requirements.txt").read_text()
     assert requirements.startswith("scikit-learn==")
     config = load_config(write_config(tmp_path, role_arn=ROLE, bucket="my-bucket"))
