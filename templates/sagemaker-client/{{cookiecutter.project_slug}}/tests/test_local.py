@@ -74,6 +74,10 @@ def test_the_shipped_bundle_runs_alone_as_sagemaker_runs_it(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "accuracy=" in done.stdout
     assert (tmp_path / "model" / entry_point.MODEL_FILE).is_file()
+    # Hosting will import the script from the model archive: it must be there, unchanged.
+    code = tmp_path / "model" / entry_point.CODE_DIR
+    assert (code / "entry_point.py").read_bytes() == Path(entry_point.__file__).read_bytes()
+    assert (code / "requirements.txt").read_text() == requirements
 
 
 def test_config_rejects_unknown_framework(tmp_path: Path) -> None:

@@ -79,6 +79,7 @@ def test_deploy_predict_cleanup(config_path: Path, moto: str, tmp_path: Path,
     model = sagemaker.describe_model(ModelName=endpoint["EndpointName"])["PrimaryContainer"]
     assert model["Image"] == image_uri(config, "inference", config.hosting_instance_type)
     assert model["Environment"]["SAGEMAKER_PROGRAM"] == "entry_point.py"
+    assert model["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
 
     # moto cannot run the container, so it answers with a body we queue: the one the entry
     # point's serving functions give for these rows with a locally trained model.

@@ -6,7 +6,9 @@ SageMaker "script mode" downloads this file (with a requirements.txt beside it),
 For hosting, the serving toolkit imports this module and calls ``model_fn``, ``input_fn``,
 ``predict_fn`` and ``output_fn``.
 
-Only this file travels to the container, so it imports nothing from its own package.
+Only this file (and requirements.txt) travels to the container, so it imports nothing from
+its own package. After training in SageMaker it copies both into the model's ``code/`` folder:
+the scikit-learn and PyTorch serving containers then find them in model.tar.gz.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import csv
 import io
 import json
 import os
+import shutil
 from pathlib import Path
 
 import joblib
@@ -28,6 +31,8 @@ from sklearn.preprocessing import StandardScaler
 
 MODEL_FILE = "model.joblib"
 METRICS_FILE = "metrics.json"
+# Where hosting finds this script: inside the model archive, as both serving containers expect.
+CODE_DIR = "code"
 
 
 def load_table(path: Path, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -140,6 +145,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     if args.train is None:
         parser.error("--train is required outside SageMaker (SM_CHANNEL_TRAIN is not set)")
     metrics = train(args.train, args.target, args.model_dir, c=args.c, test_size=args.test_size, seed=args.seed)
+    code_dir = args.model_dir / CODE_DIR
+    code_dir.mkdir(exist_ok=True)
+    here = Path(__file__).resolve().parent
+    for name in ("entry_point.py", "requirements.txt"):
+        if (here / name).is_file():
+            shutil.copy(here / name, code_dir / name)
     # SageMaker captures stdout into CloudWatch; one "name=value" line per metric.
     for name, value in metrics.items():
         print(f"{name}={value:.4f}")

@@ -298,17 +298,15 @@ def wait(
 # ---- deploy ----
 
 
-def _from_training_job(sender: Sender, job: str) -> tuple[str, str]:
-    """(model.tar.gz URI, sourcedir URI) of a completed training job."""
-    config = sender.config
+def _model_data(sender: Sender, job: str) -> str:
+    """The model.tar.gz of a completed training job."""
     description = describe(sender, "training", job)
-    if description is None:  # dry run: where SageMaker puts them by convention
-        return f"{config.s3_uri('output')}/{job}/output/model.tar.gz", config.s3_uri("code", job, "sourcedir.tar.gz")
+    if description is None:  # dry run: where SageMaker puts it by convention
+        return f"{sender.config.s3_uri('output')}/{job}/output/model.tar.gz"
     status = description["TrainingJobStatus"]
     if status != "Completed":
         raise CloudError(f"training job {job} is {status}; deploy needs a Completed job (see `wait --training {job}`)")
-    code_uri = json.loads(description["HyperParameters"]["sagemaker_submit_directory"])
-    return description["ModelArtifacts"]["S3ModelArtifacts"], code_uri
+    return description["ModelArtifacts"]["S3ModelArtifacts"]
 
 
 def _automl_containers(sender: Sender, job: str) -> list[dict[str, Any]]:
@@ -332,14 +330,14 @@ def deploy(sender: Sender, state: State, *, training_job: str | None = None, aut
         model["Containers"] = _automl_containers(sender, automl_job)
     else:
         job = resolve_name(state, "training", training_job)
-        model_data, code_uri = _from_training_job(sender, job)
         model["PrimaryContainer"] = {
             "Image": image_uri(config, "inference", config.hosting_instance_type),
-            "ModelDataUrl": model_data,
-            # The serving toolkits fetch the script from here and call its model_fn & co.
+            "ModelDataUrl": _model_data(sender, job),
+            # The serving toolkits import the script that training left in model.tar.gz/code/
+            # and call its model_fn, input_fn, predict_fn and output_fn.
             "Environment": {
                 "SAGEMAKER_PROGRAM": "entry_point.py",
-                "SAGEMAKER_SUBMIT_DIRECTORY": code_uri,
+                "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/" + entry_point.CODE_DIR,
                 "SAGEMAKER_REGION": config.region,
                 "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
             },
