@@ -1,0 +1,24 @@
+"""Where the bundled data lives: inside the wheel (``scaffold/_data``) or at the repository root."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=1)
+def data_root() -> Path:
+    """The folder holding ``templates/`` and ``frameworks/``."""
+    here = Path(__file__).resolve().parent
+    bundled = here / "_data"
+    if (bundled / "frameworks").is_dir():
+        return bundled
+    return here.parent  # a source checkout or an editable install
+
+
+def frameworks_dir() -> Path:
+    return data_root() / "frameworks"
+
+
+def templates_dir() -> Path:
+    return data_root() / "templates"

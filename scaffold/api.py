@@ -1,0 +1,195 @@
+"""The public operations. Each validates its input, calls the pure core, and returns immutable results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from . import hardware, pins as _pins
+from .catalog import default_catalog
+from .errors import TargetError, UsageError
+from .models import PYTHONS, FrameworkInfo, Machine, PinSet, Profile, Project, Recommendation
+from .recommend import make_profile, rank
+
+
+def recommend(
+    profile: Profile | None = None,
+    *,
+    experience: str | None = None,
+    math: str | None = None,
+    task: str | None = None,
+    data_size: str | None = None,
+    infra: str | None = None,
+    time_frame: str | None = None,
+    goal: str | None = None,
+    needs: Iterable[str] = (),
+) -> Recommendation:
+    """Rank all six frameworks for a situation (a :class:`Profile`, or its options as keywords)."""
+    if profile is None:
+        profile = make_profile(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
+                               time_frame=time_frame, goal=goal, needs=needs)
+    return rank(profile, default_catalog())
+
+
+def detect() -> Machine:
+    """Describe this machine: platform, Python, accelerator (and its version)."""
+    return hardware.detect()
+
+
+def frameworks() -> tuple[FrameworkInfo, ...]:
+    """The frameworks of the catalog with their starter, releases and supported targets."""
+    out = []
+    for fw in default_catalog().frameworks.values():
+        pythons = {py for r in fw.releases for v in r.variants for py in (v.python or r.python)}
+        out.append(FrameworkInfo(
+            id=fw.id,
+            name=fw.name,
+            starter=fw.starter,
+            summary=fw.summary,
+            package=fw.package,
+            versions=tuple(r.version for r in fw.releases),
+            targets=fw.targets,
+            platforms=tuple(sorted({p for r in fw.releases for v in r.variants for p in v.platforms})),
+            pythons=tuple(p for p in PYTHONS if p in pythons),
+            options={name: opt.choices for name, opt in fw.options.items()},
+            cpu_only=fw.cpu_only,
+        ))
+    return tuple(out)
+
+
+def resolve_pins(
+    framework: str,
+    *,
+    target: str = "auto",
+    platform: str | None = None,
+    python: str | None = None,
+    framework_version: str | None = None,
+    options: Mapping[str, str] | None = None,
+    machine: Machine | None = None,
+) -> PinSet:
+    """Pins for ``framework`` on a target; ``auto``, platform and Python default to this machine.
+
+    ``machine`` replaces detection (e.g. a recorded :class:`Machine`), so ``auto`` is testable.
+    """
+    catalog = default_catalog()
+    if framework not in catalog.frameworks:
+        raise UsageError(f"--framework {framework!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+    spec = hardware.parse_target(target)
+    if platform is None:
+        platform = (machine.platform if machine else None) or hardware.this_platform()
+        if platform is None:
+            raise TargetError("this machine's platform is not supported; pass --platform with one of: "
+                              + ", ".join(hardware.PLATFORMS))
+    hardware.check_platform(platform)
+    notes: list[str] = []
+    if spec.accelerator == "auto":
+        machine = machine or hardware.detect()
+        spec, note = _auto(machine, platform)
+        notes.append(note)
+    pythons = [python] if python else _python_candidates(framework)
+    error: TargetError | None = None
+    for py in pythons:
+        try:
+            pinset = _resolve_auto_aware(catalog, framework, spec, platform, py, framework_version, options, notes,
+                                         auto=bool(notes))
+        except TargetError as e:
+            if python or not str(e).startswith("--python"):
+                raise
+            error = error or e
+            continue
+        if not python and py != hardware.this_python():
+            notes.append(f"Python {hardware.this_python()} (this interpreter) is not supported by "
+                         f"{catalog.get(framework).name} {pinset.framework_version}; pinned for Python {py}")
+        return _with_notes(pinset, notes)
+    assert error is not None
+    raise error
+
+
+def _python_candidates(framework: str) -> list[str]:
+    """This interpreter's Python first, then the others the framework supports, newest first."""
+    here = hardware.this_python()
+    rest = [p for p in reversed(PYTHONS) if p != here]
+    return [here, *rest] if here in PYTHONS else rest
+
+
+def _auto(machine: Machine, platform: str) -> tuple[hardware.TargetSpec, str]:
+    if machine.accelerator in ("cuda", "rocm") and machine.accelerator_version:
+        spec = hardware.TargetSpec(machine.accelerator, None, at_most=machine.accelerator_version)
+        driver = machine.details.get("driver_version")
+        found = f"{machine.details.get('gpu', 'a GPU')}" + (f" with driver {driver}" if driver else "")
+        return spec, (f"auto: found {found}, which runs {machine.accelerator.upper()} {machine.accelerator_version}.x; "
+                      "picked the newest build it can run")
+    if machine.accelerator == "mps" and platform == "macos-arm64":
+        return hardware.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
+    return hardware.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
+
+
+def _resolve_auto_aware(catalog: Any, framework: str, spec: hardware.TargetSpec, platform: str, python: str,
+                        framework_version: str | None, options: Mapping[str, str] | None, notes: list[str],
+                        auto: bool) -> PinSet:
+    try:
+        return _pins.resolve(catalog, framework, target=spec, platform=platform, python=python,
+                             framework_version=framework_version, options=options)
+    except TargetError as e:
+        # `auto` never fails for want of a GPU build: it falls back to the CPU and says so.
+        if not auto or spec.accelerator == "cpu" or str(e).startswith("--python"):
+            raise
+        notes.append(f"auto: {catalog.get(framework).name} has no build for the detected GPU here; pinned for the CPU")
+        return _pins.resolve(catalog, framework, target=hardware.TargetSpec("cpu"), platform=platform, python=python,
+                             framework_version=framework_version, options=options)
+
+
+def _with_notes(pinset: PinSet, notes: list[str]) -> PinSet:
+    from dataclasses import replace
+
+    return replace(pinset, notes=tuple(dict.fromkeys([*notes, *pinset.notes]))) if notes else pinset
+
+
+def generate(
+    name: str,
+    *,
+    framework: str | None = None,
+    framework_version: str | None = None,
+    target: str = "auto",
+    platform: str | None = None,
+    python: str | None = None,
+    output_dir: str | Path = ".",
+    options: Mapping[str, str] | None = None,
+    profile: Profile | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    answers: Mapping[str, Any] | None = None,
+    machine: Machine | None = None,
+) -> Project:
+    """Generate a starter project named ``name`` under ``output_dir``.
+
+    Without ``framework`` it recommends from ``profile`` and generates the top pick (the result's
+    ``recommendation`` says why). Every input is checked before anything is written; an existing
+    non-empty destination is refused unless ``force``. ``dry_run`` renders and lists the files
+    without writing them.
+    """
+    from .generate import build_context, check_destination, make_project, next_steps, render
+    from .naming import slugify
+
+    slug, package = slugify(name)
+    catalog = default_catalog()
+    recommendation: Recommendation | None = None
+    if framework is None:
+        recommendation = rank(profile or Profile(), catalog)
+        framework = recommendation.best.framework
+    pinset = resolve_pins(framework, target=target, platform=platform, python=python,
+                          framework_version=framework_version, options=options, machine=machine)
+    fw = catalog.get(framework)
+    dest = check_destination(Path(output_dir).expanduser().absolute(), slug, force)
+    steps = next_steps(slug, package, pinset)
+    context = build_context(name=name, slug=slug, package=package, fw=fw, pins=pinset,
+                            build_requires=catalog.build_requires, steps=steps)
+    recorded = dict(answers or {})
+    recorded.setdefault("name", name)
+    recorded.setdefault("framework", framework)
+    recorded.setdefault("target", target)
+    if profile is not None:
+        recorded.setdefault("situation", profile.as_dict())
+    files = render(fw=fw, context=context, answers=recorded, dest=dest, force=force, dry_run=dry_run)
+    return make_project(dest=dest, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
+                        recommendation=recommendation)

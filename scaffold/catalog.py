@@ -1,0 +1,303 @@
+"""Load ``frameworks/*.toml`` into a typed, validated :class:`Catalog`.
+
+Every problem is collected (not just the first) and reported with its file and key path, so a
+maintainer fixes a broken catalog in one pass.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from ._paths import frameworks_dir
+from .errors import CatalogError
+from .models import (
+    ACCELERATORS,
+    FRAMEWORK_IDS,
+    PLATFORMS,
+    PYTHONS,
+    SITUATION,
+    Catalog,
+    Framework,
+    Index,
+    Release,
+    Rule,
+    StarterOption,
+    Variant,
+)
+
+TOOLING_FILE = "_tooling.toml"
+
+
+class _Reader:
+    """Typed access to one TOML document that records errors instead of raising."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.errors: list[str] = []
+
+    def error(self, where: str, message: str) -> None:
+        self.errors.append(f"{self.path.name}: {where}: {message}")
+
+    def get(self, table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...],
+            default: Any = ..., ) -> Any:
+        path = f"{where}.{key}" if where else key
+        if key not in table:
+            if default is ...:
+                self.error(path, "missing")
+                return None
+            return default
+        value = table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind):
+            self.error(path, f"expected {_kind_name(kind)}, got {type(value).__name__}")
+            return None if default is ... else default
+        return value
+
+    def strings(self, table: dict[str, Any], key: str, where: str, default: Any = ...) -> tuple[str, ...]:
+        value = self.get(table, key, where, list, default)
+        if value is None:
+            return ()
+        path = f"{where}.{key}" if where else key
+        bad = [v for v in value if not isinstance(v, str)]
+        if bad:
+            self.error(path, "expected a list of strings")
+            return ()
+        return tuple(value)
+
+    def choice(self, value: str | None, allowed: tuple[str, ...], where: str) -> None:
+        if value is not None and value not in allowed:
+            self.error(where, f"{value!r} is not one of {', '.join(allowed)}")
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", float: "a number", list: "a list", dict: "a table", bool: "true/false"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _check_requirement(r: _Reader, text: str, where: str) -> None:
+    try:
+        Requirement(text)
+    except InvalidRequirement as e:
+        r.error(where, f"invalid requirement {text!r}: {e}")
+
+
+def _rules(r: _Reader, rec: dict[str, Any]) -> tuple[Rule, ...]:
+    rules = []
+    for i, raw in enumerate(r.get(rec, "rules", "recommend", list, [])):
+        where = f"recommend.rules[{i}]"
+        if not isinstance(raw, dict):
+            r.error(where, "expected a table")
+            continue
+        when = r.get(raw, "when", where, dict) or {}
+        conditions = []
+        for option, value in when.items():
+            if option not in SITUATION:
+                r.error(f"{where}.when.{option}", f"unknown option; allowed: {', '.join(SITUATION)}")
+            elif not isinstance(value, str) or value not in SITUATION[option]:
+                r.error(f"{where}.when.{option}", f"{value!r} is not one of {', '.join(SITUATION[option])}")
+            else:
+                conditions.append((option, value))
+        if not when:
+            r.error(f"{where}.when", "a rule needs at least one condition")
+        score = r.get(raw, "score", where, float)
+        reason = r.get(raw, "reason", where, str, None)
+        caution = r.get(raw, "caution", where, str, None)
+        source = r.get(raw, "source", where, str)
+        if (reason is None) == (caution is None):
+            r.error(where, "give exactly one of reason or caution")
+            continue
+        if score is None or source is None:
+            continue
+        kind = "reason" if reason is not None else "caution"
+        if (kind == "reason" and score < 0) or (kind == "caution" and score > 0):
+            r.error(f"{where}.score", f"a {kind} with score {score} points the wrong way")
+        rules.append(Rule(tuple(sorted(conditions)), score, reason or caution or "", kind, source))
+    return tuple(rules)
+
+
+def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
+             options: dict[str, StarterOption]) -> Variant | None:
+    accelerator = r.get(raw, "accelerator", where, str)
+    r.choice(accelerator, ACCELERATORS, f"{where}.accelerator")
+    version = r.get(raw, "version", where, str, "")
+    if accelerator in ("cuda", "rocm") and not version:
+        r.error(f"{where}.version", f"a {accelerator} variant needs its version, e.g. 12.6")
+    platforms = r.strings(raw, "platforms", where)
+    for p in platforms:
+        r.choice(p, PLATFORMS, f"{where}.platforms")
+    requirements = r.strings(raw, "requirements", where)
+    for req in requirements:
+        _check_requirement(r, req, f"{where}.requirements")
+    index = r.get(raw, "index", where, str, None)
+    if index is not None and index not in indexes:
+        r.error(f"{where}.index", f"{index!r} is not declared under [indexes]; declared: {', '.join(indexes) or 'none'}")
+    python = r.strings(raw, "python", where, None) or None
+    for py in python or ():
+        r.choice(py, PYTHONS, f"{where}.python")
+    variant_options = r.get(raw, "options", where, dict, {})
+    for name, value in variant_options.items():
+        if name not in options:
+            r.error(f"{where}.options.{name}", f"not declared under [options]; declared: {', '.join(options) or 'none'}")
+        elif value not in options[name].choices:
+            r.error(f"{where}.options.{name}", f"{value!r} is not one of {', '.join(options[name].choices)}")
+    if accelerator is None:
+        return None
+    return Variant(
+        accelerator=accelerator,
+        version=version,
+        platforms=platforms,
+        requirements=requirements,
+        index=index,
+        index_packages=r.strings(raw, "index_packages", where, ()),
+        python=python,
+        options=dict(variant_options),
+        notes=r.strings(raw, "notes", where, ()),
+        facts=r.get(raw, "facts", where, dict, {}),
+        source=r.get(raw, "source", where, str) or "",
+    )
+
+
+def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
+             options: dict[str, StarterOption]) -> Release | None:
+    version = r.get(raw, "version", where, str)
+    try:
+        Version(version or "")
+    except InvalidVersion:
+        r.error(f"{where}.version", f"{version!r} is not a version")
+    python = r.strings(raw, "python", where)
+    for py in python:
+        r.choice(py, PYTHONS, f"{where}.python")
+    requires = r.strings(raw, "requires", where, ())
+    for req in requires:
+        _check_requirement(r, req, f"{where}.requires")
+    variants = []
+    for j, v in enumerate(r.get(raw, "variants", where, list, [])):
+        variant = _variant(r, v, f"{where}.variants[{j}]", indexes, options) if isinstance(v, dict) else None
+        if variant:
+            variants.append(variant)
+    if not variants:
+        r.error(f"{where}.variants", "a release needs at least one variant")
+    if version is None:
+        return None
+    return Release(
+        version=version,
+        released=r.get(raw, "released", where, str) or "",
+        python=python,
+        requires=requires,
+        variants=tuple(variants),
+        facts=r.get(raw, "facts", where, dict, {}),
+        source=r.get(raw, "source", where, str) or "",
+    )
+
+
+def _framework(path: Path) -> tuple[Framework | None, list[str]]:
+    r = _Reader(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        return None, [f"{path.name}: {e}"]
+    fid = r.get(doc, "id", "", str)
+    if fid is not None and fid != path.stem:
+        r.error("id", f"{fid!r} does not match the file name {path.stem!r}")
+    indexes: dict[str, Index] = {}
+    for name, raw in r.get(doc, "indexes", "", dict, {}).items():
+        url = r.get(raw, "url", f"indexes.{name}", str)
+        if url:
+            indexes[name] = Index(name, url, r.get(raw, "source", f"indexes.{name}", str) or "")
+    options: dict[str, StarterOption] = {}
+    for name, raw in r.get(doc, "options", "", dict, {}).items():
+        where = f"options.{name}"
+        choices = r.strings(raw, "choices", where)
+        default = r.get(raw, "default", where, str)
+        r.choice(default, choices, f"{where}.default")
+        by_acc = r.get(raw, "default_by_accelerator", where, dict, {})
+        for acc, value in by_acc.items():
+            r.choice(acc, ACCELERATORS, f"{where}.default_by_accelerator")
+            r.choice(value, choices, f"{where}.default_by_accelerator.{acc}")
+        options[name] = StarterOption(name, choices, default or "", r.get(raw, "help", where, str) or "", by_acc)
+    rec = r.get(doc, "recommend", "", dict) or {}
+    releases = []
+    for i, raw in enumerate(r.get(doc, "releases", "", list, [])):
+        release = _release(r, raw, f"releases[{i}]", indexes, options) if isinstance(raw, dict) else None
+        if release:
+            releases.append(release)
+    cpu_only = r.get(doc, "cpu_only", "", bool, False)
+    cpu_only_note = r.get(doc, "cpu_only_note", "", str, "")
+    if cpu_only and not cpu_only_note:
+        r.error("cpu_only_note", "a cpu_only framework must say so in cpu_only_note")
+    fw = Framework(
+        id=fid or path.stem,
+        name=r.get(doc, "name", "", str) or "",
+        starter=r.get(doc, "starter", "", str) or "",
+        package=r.get(doc, "package", "", str) or "",
+        summary=r.get(doc, "summary", "", str) or "",
+        base_score=r.get(rec, "base", "recommend", float) or 0.0,
+        rules=_rules(r, rec),
+        cautions=r.strings(rec, "cautions", "recommend", ()),
+        releases=tuple(sorted(releases, key=lambda rel: Version(rel.version), reverse=True)),
+        indexes=indexes,
+        options=options,
+        cpu_only=cpu_only,
+        cpu_only_note=cpu_only_note,
+        hints={k: v for k, v in (r.get(doc, "hints", "", dict, {})).items() if isinstance(v, str)},
+    )
+    return fw, r.errors
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Read and validate every framework file; raise :class:`CatalogError` listing all problems."""
+    directory = directory or frameworks_dir()
+    errors: list[str] = []
+    frameworks: dict[str, Framework] = {}
+    for fid in FRAMEWORK_IDS:
+        path = directory / f"{fid}.toml"
+        if not path.is_file():
+            errors.append(f"{path.name}: missing (every framework of the contract needs a file)")
+            continue
+        fw, errs = _framework(path)
+        errors.extend(errs)
+        if fw:
+            frameworks[fid] = fw
+    extra = sorted(p.name for p in directory.glob("*.toml") if p.stem not in FRAMEWORK_IDS and p.name != TOOLING_FILE)
+    errors.extend(f"{name}: not a framework of the contract ({', '.join(FRAMEWORK_IDS)})" for name in extra)
+    tooling = _tooling(directory / TOOLING_FILE, errors)
+    if errors:
+        raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(errors))
+    return Catalog(frameworks=frameworks, **tooling)
+
+
+def _tooling(path: Path, errors: list[str]) -> dict[str, Any]:
+    """Pins every generated project shares (test runner, build backend) and the PyPI URL."""
+    r = _Reader(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        errors.append(f"{path.name}: {e}")
+        return {"tooling": {}}
+    pins = r.get(doc, "pins", "", dict) or {}
+    for name, req in pins.items():
+        if isinstance(req, str):
+            _check_requirement(r, req, f"pins.{name}")
+        else:
+            r.error(f"pins.{name}", "expected a requirement string")
+    build = r.strings(doc, "build_requires", "")
+    for req in build:
+        _check_requirement(r, req, "build_requires")
+    pypi = r.get(doc, "pypi", "", str) or ""
+    r.get(doc, "source", "", str)
+    errors.extend(r.errors)
+    return {"tooling": dict(pins), "build_requires": build, "pypi_url": pypi}
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The bundled catalog, loaded once per process."""
+    return load_catalog()

@@ -1,0 +1,202 @@
+"""The ``scaffold`` command: parse arguments, call the library, print the result.
+
+Kept thin and cheap to import: the heavy parts (cookiecutter, jinja2, rich tables) load only in
+the command that needs them, so ``scaffold --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import List, Optional
+
+import typer
+
+from .errors import ScaffoldError
+
+app = typer.Typer(
+    name="scaffold",
+    help="Recommend an ML framework for your situation and generate a starter pinned for your hardware.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+SITUATION_HELP = "Situation (each optional; a left-out option weighs neither way)"
+
+
+def _fail(error: ScaffoldError) -> None:
+    # One line on stderr, never a traceback; the exit code lives on the error class.
+    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    prefix = "error" if error.exit_code == 2 else "failed"
+    typer.echo(f"{prefix}: {first_line}", err=True)
+    rest = str(error).splitlines()[1:]
+    if rest and error.exit_code != 2:
+        typer.echo("\n".join(rest), err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _profile(experience, math, task, data_size, infra, time_frame, goal, need):
+    from .recommend import make_profile
+
+    return make_profile(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
+                        time_frame=time_frame, goal=goal, needs=need or ())
+
+
+_exp = typer.Option(None, "--experience", help="beginner | intermediate | expert", rich_help_panel=SITUATION_HELP)
+_math = typer.Option(None, "--math", help="weak | solid (linear algebra and calculus)")
+_task = typer.Option(None, "--task", help="tabular-classification | tabular-regression | clustering | "
+                     "dimensionality-reduction | time-series | data-analysis | images | text | video")
+_size = typer.Option(None, "--data-size", help="small | large | big-data")
+_infra = typer.Option(None, "--infra", help="laptop | gpu | multi-gpu | spark-cluster | aws")
+_time = typer.Option(None, "--time-frame", help="hours | days | weeks | months")
+_goal = typer.Option(None, "--goal", help="learning | prototype | research | production")
+_need = typer.Option(None, "--need", help="repeatable: custom-layers | dynamic-graphs | distributed | no-infra | "
+                     "managed-api | visualization | fault-tolerance | low-latency")
+
+
+@app.command()
+def recommend(
+    experience: Optional[str] = _exp,
+    math: Optional[str] = _math,
+    task: Optional[str] = _task,
+    data_size: Optional[str] = _size,
+    infra: Optional[str] = _infra,
+    time_frame: Optional[str] = _time,
+    goal: Optional[str] = _goal,
+    need: Optional[List[str]] = _need,
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """Rank the six frameworks for your situation, with reasons and cautions."""
+    from .catalog import default_catalog
+    from .recommend import rank
+
+    try:
+        result = rank(_profile(experience, math, task, data_size, infra, time_frame, goal, need), default_catalog())
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    from .render_text import recommendation_table
+
+    recommendation_table(result)
+
+
+@app.command()
+def new(
+    name: str = typer.Argument(..., help="project name, e.g. \"Churn Model\" (the folder is its slug: churn-model)"),
+    framework: Optional[str] = typer.Option(None, "--framework", "-f",
+                                            help="sklearn | pytorch | keras | tensorflow | spark | sagemaker "
+                                                 "(default: the top recommendation for the situation)"),
+    framework_version: Optional[str] = typer.Option(None, "--framework-version", "--spark-version",
+                                                    help="release, e.g. 2.13 or 2.13.0 (default: the newest that fits)"),
+    target: str = typer.Option("auto", "--target", "-t",
+                               help="cpu | cuda | cuda-X.Y | rocm | rocm-X.Y | mps | auto (detect this machine)"),
+    platform: Optional[str] = typer.Option(None, "--platform",
+                                           help="linux-x86_64 | linux-aarch64 | macos-arm64 | windows-x86_64 "
+                                                "(default: this machine's)"),
+    python: Optional[str] = typer.Option(None, "--python", help="3.10 ... 3.14 (default: this interpreter's)"),
+    output_dir: str = typer.Option(".", "--output-dir", "-o", help="where the project folder is created"),
+    backend: Optional[str] = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
+    algorithm_framework: Optional[str] = typer.Option(None, "--algorithm-framework",
+                                                      help="SageMaker container: sklearn | pytorch | tensorflow"),
+    force: bool = typer.Option(False, "--force", help="replace an existing, non-empty project folder"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="list the files that would be written; write nothing"),
+    no_input: bool = typer.Option(False, "--no-input", help="never prompt"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+    experience: Optional[str] = _exp,
+    math: Optional[str] = _math,
+    task: Optional[str] = _task,
+    data_size: Optional[str] = _size,
+    infra: Optional[str] = _infra,
+    time_frame: Optional[str] = _time,
+    goal: Optional[str] = _goal,
+    need: Optional[List[str]] = _need,
+) -> None:
+    """Generate a starter project, pinned for the target hardware."""
+    from .api import generate
+
+    options = {k: v for k, v in {"backend": backend, "cluster": cluster,
+                                 "algorithm_framework": algorithm_framework}.items() if v is not None}
+    try:
+        profile = _profile(experience, math, task, data_size, infra, time_frame, goal, need)
+        interactive = not no_input and not as_json and sys.stdin.isatty() and sys.stdout.isatty()
+        if framework is None and interactive:
+            framework = _ask_framework(profile)
+        answers = {k: v for k, v in {
+            "name": name, "framework": framework, "framework_version": framework_version, "target": target,
+            "platform": platform, "python": python, **options, "situation": profile.as_dict() or None,
+        }.items() if v is not None}
+        project = generate(name, framework=framework, framework_version=framework_version, target=target,
+                           platform=platform, python=python, output_dir=output_dir, options=options,
+                           profile=profile, force=force, dry_run=dry_run, answers=answers)
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(project.as_dict(), indent=2))
+        return
+    if project.recommendation is not None:
+        best = project.recommendation.best
+        typer.echo(f"Recommended {best.name} for your situation: " + "; ".join(best.reasons[:2]))
+    pins = project.pins
+    verb = "Would write" if dry_run else "Created"
+    typer.echo(f"{verb} {project.path} ({project.starter}: {project.framework} {pins.framework_version}, "
+               f"{pins.target.name}, {pins.target.platform}, Python {pins.target.python})")
+    if dry_run:
+        for f in project.files:
+            typer.echo(f"  {f}")
+        return
+    typer.echo("Next steps:")
+    for step in project.next_steps:
+        typer.echo(f"  {step}")
+
+
+def _ask_framework(profile) -> str:
+    from .catalog import default_catalog
+    from .recommend import rank
+
+    ranking = rank(profile, default_catalog()).ranking
+    for i, r in enumerate(ranking, 1):
+        typer.echo(f"  {i}. {r.framework:<11} {r.name}")
+    choice = typer.prompt("Framework", default=ranking[0].framework)
+    return choice
+
+
+@app.command()
+def frameworks(as_json: bool = typer.Option(False, "--json", help="print JSON for machines")) -> None:
+    """List the frameworks with their starter, releases and supported targets."""
+    from .api import frameworks as list_frameworks
+
+    try:
+        items = list_frameworks()
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps({"frameworks": [f.as_dict() for f in items]}, indent=2))
+        return
+    for f in items:
+        versions = ", ".join(f.versions) or "(no releases pinned yet)"
+        typer.echo(f"{f.id:<11} {f.name:<17} starter: {f.starter}")
+        typer.echo(f"{'':<11} releases: {versions}")
+        typer.echo(f"{'':<11} targets: {', '.join(f.targets) or '-'}; python: {', '.join(f.pythons) or '-'}")
+
+
+@app.command()
+def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for machines")) -> None:
+    """Show what this machine is: platform, Python, accelerator and its version."""
+    from .hardware import detect as probe
+
+    machine = probe()
+    if as_json:
+        typer.echo(json.dumps(machine.as_dict(), indent=2))
+        return
+    for key, value in machine.as_dict().items():
+        typer.echo(f"{key}: {value}")
+
+
+def main() -> None:
+    """Entry point of the ``scaffold`` console script and ``python -m scaffold``."""
+    app()

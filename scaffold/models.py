@@ -1,0 +1,335 @@
+"""Plain, immutable data shared by every module. Imports nothing of ours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# The situation vocabulary of CONTRACT.md: option -> allowed values, in display order.
+SITUATION: Mapping[str, tuple[str, ...]] = {
+    "experience": ("beginner", "intermediate", "expert"),
+    "math": ("weak", "solid"),
+    "task": (
+        "tabular-classification",
+        "tabular-regression",
+        "clustering",
+        "dimensionality-reduction",
+        "time-series",
+        "data-analysis",
+        "images",
+        "text",
+        "video",
+    ),
+    "data_size": ("small", "large", "big-data"),
+    "infra": ("laptop", "gpu", "multi-gpu", "spark-cluster", "aws"),
+    "time_frame": ("hours", "days", "weeks", "months"),
+    "goal": ("learning", "prototype", "research", "production"),
+    "need": (
+        "custom-layers",
+        "dynamic-graphs",
+        "distributed",
+        "no-infra",
+        "managed-api",
+        "visualization",
+        "fault-tolerance",
+        "low-latency",
+    ),
+}
+
+FRAMEWORK_IDS: tuple[str, ...] = ("sklearn", "pytorch", "keras", "tensorflow", "spark", "sagemaker")
+PLATFORMS: tuple[str, ...] = ("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")
+ACCELERATORS: tuple[str, ...] = ("cpu", "cuda", "rocm", "mps")
+PYTHONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A person's situation. ``None`` (or an empty ``needs``) means "left out": it weighs neither way."""
+
+    experience: str | None = None
+    math: str | None = None
+    task: str | None = None
+    data_size: str | None = None
+    infra: str | None = None
+    time_frame: str | None = None
+    goal: str | None = None
+    needs: frozenset[str] = frozenset()
+
+    def matches(self, option: str, value: str) -> bool:
+        """True when this profile sets ``option`` to ``value`` (for ``need``: includes it)."""
+        if option == "need":
+            return value in self.needs
+        return getattr(self, option) == value
+
+    def is_set(self, option: str) -> bool:
+        return bool(self.needs) if option == "need" else getattr(self, option) is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form; left-out options are omitted."""
+        out: dict[str, Any] = {}
+        for option in SITUATION:
+            if option == "need":
+                if self.needs:
+                    out["need"] = sorted(self.needs)
+            elif getattr(self, option) is not None:
+                out[option] = getattr(self, option)
+        return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One weight of the recommender: when every condition holds, add ``score``."""
+
+    when: tuple[tuple[str, str], ...]
+    score: float
+    text: str
+    kind: str  # "reason" or "caution"
+    source: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One build of a release for an accelerator on some platforms."""
+
+    accelerator: str
+    version: str
+    platforms: tuple[str, ...]
+    requirements: tuple[str, ...]
+    index: str | None = None
+    index_packages: tuple[str, ...] = ()
+    python: tuple[str, ...] | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def target(self) -> str:
+        """The target identifier this variant serves, e.g. ``cuda-12.6`` or ``cpu``."""
+        return f"{self.accelerator}-{self.version}" if self.version else self.accelerator
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    released: str
+    python: tuple[str, ...]
+    requires: tuple[str, ...]
+    variants: tuple[Variant, ...]
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    url: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class StarterOption:
+    """A starter-specific choice such as the Keras backend or the Spark cluster kind."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str
+    help: str
+    default_by_accelerator: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    name: str
+    starter: str
+    package: str
+    summary: str
+    base_score: float
+    rules: tuple[Rule, ...]
+    cautions: tuple[str, ...]
+    releases: tuple[Release, ...]
+    indexes: Mapping[str, Index] = field(default_factory=dict)
+    options: Mapping[str, StarterOption] = field(default_factory=dict)
+    cpu_only: bool = False
+    cpu_only_note: str = ""
+    # "<platform>/<accelerator>" -> advice shown when that combination is refused (e.g. WSL2 for TF GPU on Windows)
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every target some release offers, plus the generic ``cuda``/``rocm`` forms."""
+        seen: dict[str, None] = {}
+        for release in self.releases:
+            for variant in release.variants:
+                if variant.version:
+                    seen.setdefault(variant.accelerator, None)
+                seen.setdefault(variant.target, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    frameworks: Mapping[str, Framework]
+    tooling: Mapping[str, str]
+    build_requires: tuple[str, ...] = ()
+    pypi_url: str = "https://pypi.org/simple"
+
+    def get(self, framework_id: str) -> Framework:
+        return self.frameworks[framework_id]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    framework: str
+    name: str
+    score: float
+    reasons: tuple[str, ...]
+    cautions: tuple[str, ...]
+    starter: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework,
+            "name": self.name,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "cautions": list(self.cautions),
+            "starter": self.starter,
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    profile: Profile
+    ranking: tuple[Ranked, ...]
+
+    @property
+    def best(self) -> Ranked:
+        return self.ranking[0]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"profile": self.profile.as_dict(), "ranking": [r.as_dict() for r in self.ranking]}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a project will run: platform, Python and accelerator (``version`` empty for cpu/mps)."""
+
+    platform: str
+    python: str
+    accelerator: str = "cpu"
+    accelerator_version: str = ""
+
+    @property
+    def name(self) -> str:
+        if self.accelerator_version:
+            return f"{self.accelerator}-{self.accelerator_version}"
+        return self.accelerator
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What :func:`scaffold.detect` found on this machine."""
+
+    platform: str
+    python: str
+    accelerator: str
+    accelerator_version: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "python": self.python,
+            "accelerator": self.accelerator,
+            "accelerator_version": self.accelerator_version,
+            **dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class PinSet:
+    """Everything a starter needs to pin itself for one target."""
+
+    framework: str
+    framework_version: str
+    target: Target
+    requirements: tuple[str, ...]
+    dev_requirements: tuple[str, ...]
+    index_lines: tuple[str, ...]
+    uv_indexes: tuple[Mapping[str, Any], ...]
+    uv_sources: Mapping[str, tuple[Mapping[str, str], ...]]
+    options: Mapping[str, str]
+    facts: Mapping[str, Any]
+    notes: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "framework_version": self.framework_version,
+            "target": self.target.name,
+            "requirements": list(self.requirements),
+            "dev_requirements": list(self.dev_requirements),
+            "index_lines": list(self.index_lines),
+            "options": dict(self.options),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Project:
+    """The result of :func:`scaffold.generate`."""
+
+    path: str
+    name: str
+    package: str
+    framework: str
+    starter: str
+    pins: PinSet
+    next_steps: tuple[str, ...]
+    files: tuple[str, ...] = ()
+    recommendation: Recommendation | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "framework": self.framework,
+            "starter": self.starter,
+            "target": self.pins.target.name,
+            "platform": self.pins.target.platform,
+            "python": self.pins.target.python,
+            "pins": self.pins.as_dict(),
+            "next_steps": list(self.next_steps),
+        }
+
+
+@dataclass(frozen=True)
+class FrameworkInfo:
+    """What :func:`scaffold.frameworks` lists for one framework."""
+
+    id: str
+    name: str
+    starter: str
+    summary: str
+    package: str
+    versions: tuple[str, ...]
+    targets: tuple[str, ...]
+    platforms: tuple[str, ...]
+    pythons: tuple[str, ...]
+    options: Mapping[str, tuple[str, ...]]
+    cpu_only: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "starter": self.starter,
+            "summary": self.summary,
+            "package": self.package,
+            "versions": list(self.versions),
+            "targets": list(self.targets),
+            "platforms": list(self.platforms),
+            "pythons": list(self.pythons),
+            "options": {k: list(v) for k, v in self.options.items()},
+            "cpu_only": self.cpu_only,
+        }

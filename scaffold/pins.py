@@ -1,0 +1,159 @@
+"""Resolve pins. Pure: (framework, release, target, platform, python, options) -> PinSet.
+
+Never looks at the machine: ``auto`` and the defaults are filled in by the caller from
+:func:`scaffold.hardware.detect`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from packaging.version import Version
+
+from .errors import TargetError, UsageError
+from .hardware import TargetSpec, check_contradiction, check_platform, check_python
+from .models import Catalog, Framework, PinSet, Release, Target, Variant
+
+
+def _sort_key(variant: Variant) -> Version:
+    return Version(variant.version or "0")
+
+
+def _within(version: str, at_most: str) -> bool:
+    """``12`` admits every 12.x; ``12.6`` admits up to 12.6."""
+    have, limit = Version(version or "0").release, Version(at_most).release
+    return have[: len(limit)] <= limit
+
+
+def _release_matches(release: Release, wanted: str) -> bool:
+    """``2.13`` matches 2.13.x; ``2.13.1`` matches exactly."""
+    have = Version(release.version).release
+    want = Version(wanted).release
+    return have[: len(want)] == want
+
+
+def resolve_options(fw: Framework, options: Mapping[str, str] | None, accelerator: str) -> dict[str, str]:
+    """Fill starter options with their defaults and refuse unknown names or values."""
+    options = dict(options or {})
+    for name in options:
+        if name not in fw.options:
+            allowed = ", ".join(f"--{o.replace('_', '-')}" for o in fw.options) or "none"
+            raise UsageError(f"--{name.replace('_', '-')} does not apply to {fw.name}; its options: {allowed}")
+    resolved = {}
+    for name, opt in fw.options.items():
+        value = options.get(name) or opt.default_by_accelerator.get(accelerator) or opt.default
+        if value not in opt.choices:
+            raise UsageError(f"--{name.replace('_', '-')} {value!r} is not allowed for {fw.name}; "
+                             f"choose one of: {', '.join(opt.choices)}")
+        resolved[name] = value
+    return resolved
+
+
+def _fits(variant: Variant, release: Release, spec: TargetSpec, platform: str, python: str,
+          options: Mapping[str, str]) -> bool:
+    return (
+        variant.accelerator == spec.accelerator
+        and (spec.version is None or variant.version == spec.version)
+        and (spec.at_most is None or _within(variant.version, spec.at_most))
+        and platform in variant.platforms
+        and python in (variant.python or release.python)
+        and all(options.get(k) == v for k, v in variant.options.items())
+    )
+
+
+def _explain(fw: Framework, releases: list[Release], spec: TargetSpec, platform: str, python: str,
+             options: Mapping[str, str]) -> TargetError:
+    """Say which part of the request no release can serve, and what is allowed instead."""
+    label = releases[0].version if len(releases) == 1 else "any release in the catalog"
+    what = f"{fw.name} {label}" if len(releases) == 1 else f"{label} of {fw.name}"
+    pythons = sorted({py for r in releases for v in r.variants for py in (v.python or r.python)},
+                     key=lambda p: tuple(map(int, p.split("."))))
+    if python not in pythons:
+        return TargetError(f"--python {python} is not supported by {what}; supported: {', '.join(pythons)}")
+    platforms = sorted({p for r in releases for v in r.variants for p in v.platforms})
+    if platform not in platforms:
+        return TargetError(f"--platform {platform} is not supported by {what}; supported: {', '.join(platforms)}")
+    targets = sorted({v.target for r in releases for v in r.variants
+                      if platform in v.platforms and python in (v.python or r.python)
+                      and all(options.get(k) == val for k, val in v.options.items())})
+    asked = spec.accelerator + (f"-{spec.version}" if spec.version else "")
+    hint = fw.hints.get(f"{platform}/{spec.accelerator}", "")
+    opts = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items())
+    where = f"{platform}, Python {python}" + (f", {opts}" if opts else "")
+    message = f"--target {asked} is not available for {what} on {where}; available: {', '.join(targets) or 'none'}"
+    return TargetError(message + (f" ({hint})" if hint else ""))
+
+
+def resolve(
+    catalog: Catalog,
+    framework: str,
+    *,
+    target: TargetSpec,
+    platform: str,
+    python: str,
+    framework_version: str | None = None,
+    options: Mapping[str, str] | None = None,
+) -> PinSet:
+    """Pick the release and variant for the request and assemble its pins.
+
+    ``target`` must be concrete (not ``auto``). Without ``framework_version`` the newest release
+    that serves the target, platform and Python wins.
+    """
+    if framework not in catalog.frameworks:
+        raise UsageError(f"--framework {framework!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+    fw = catalog.get(framework)
+    check_platform(platform)
+    check_python(python)
+    check_contradiction(target, platform)
+    notes: list[str] = []
+    if fw.cpu_only and target.accelerator != "cpu":
+        notes.append(fw.cpu_only_note)
+        target = TargetSpec("cpu")
+    chosen = resolve_options(fw, options, target.accelerator)
+
+    releases = list(fw.releases)
+    if not releases:
+        raise TargetError(f"{fw.name} has no pinned releases in the catalog yet")
+    if framework_version:
+        try:
+            matching = [r for r in releases if _release_matches(r, framework_version)]
+        except ValueError:
+            matching = []
+        if not matching:
+            raise TargetError(f"--framework-version {framework_version!r} is not in the catalog for {fw.name}; "
+                              f"available: {', '.join(r.version for r in releases)}")
+        releases = matching
+    for release in releases:  # newest first
+        fits = [v for v in release.variants if _fits(v, release, target, platform, python, chosen)]
+        if fits:
+            variant = max(fits, key=_sort_key)  # bare `cuda` means the newest CUDA variant
+            return _pinset(catalog, fw, release, variant, platform, python, chosen, notes)
+    raise _explain(fw, releases, target, platform, python, chosen)
+
+
+def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant, platform: str, python: str,
+            options: Mapping[str, str], notes: list[str]) -> PinSet:
+    requirements = [*variant.requirements, *release.requires]
+    index_lines: list[str] = []
+    uv_indexes: list[dict[str, Any]] = []
+    uv_sources: dict[str, tuple[dict[str, str], ...]] = {}
+    if variant.index:
+        index = fw.indexes[variant.index]
+        # The variant's own index first so pip picks its build (e.g. +cpu) over PyPI's default one.
+        index_lines = [f"--index-url {index.url}", f"--extra-index-url {catalog.pypi_url}"]
+        uv_indexes.append({"name": index.name, "url": index.url, "explicit": True})
+        uv_sources = {pkg: ({"index": index.name},) for pkg in variant.index_packages}
+    facts = {**release.facts, **variant.facts}
+    return PinSet(
+        framework=fw.id,
+        framework_version=release.version,
+        target=Target(platform, python, variant.accelerator, variant.version),
+        requirements=tuple(requirements),
+        dev_requirements=tuple(catalog.tooling.values()),
+        index_lines=tuple(index_lines),
+        uv_indexes=tuple(uv_indexes),
+        uv_sources=uv_sources,
+        options=options,
+        facts=facts,
+        notes=tuple([*notes, *variant.notes]),
+    )

@@ -1,0 +1,41 @@
+"""Resolve a PinSet for its platform and Python with uv (metadata only; nothing is installed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from scaffold.hardware import UV_MACOS_DEPLOYMENT_TARGET, UV_PLATFORMS
+from scaffold.models import Catalog, PinSet
+
+REACHABLE_HOSTS = {"pypi.org"}  # this machine and CI reach PyPI only
+
+
+def every_combination(catalog: Catalog, framework: str):
+    """(release, variant, platform, python, options) for everything the catalog claims for ``framework``."""
+    fw = catalog.get(framework)
+    for release in fw.releases:
+        for variant in release.variants:
+            for platform in variant.platforms:
+                for python in variant.python or release.python:
+                    yield release, variant, platform, python
+
+
+def unreachable_indexes(pins: PinSet) -> list[str]:
+    hosts = [urlparse(line.split()[-1]).hostname for line in pins.index_lines]
+    return [h for h in hosts if h not in REACHABLE_HOSTS]
+
+
+def uv_compile(pins: PinSet, workdir: Path) -> subprocess.CompletedProcess:
+    req = workdir / "requirements.in"
+    req.write_text("\n".join([*pins.index_lines, *pins.requirements, *pins.dev_requirements]) + "\n")
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "MACOSX_DEPLOYMENT_TARGET": UV_MACOS_DEPLOYMENT_TARGET}
+    return subprocess.run(
+        [sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header", "--python-version",
+         pins.target.python, "--python-platform", UV_PLATFORMS[pins.target.platform], "--index-strategy",
+         "unsafe-best-match", str(req)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )

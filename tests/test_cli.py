@@ -1,0 +1,139 @@
+"""The command line: thin, fast, one-line errors with exit status 2, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold.cli import app
+
+from .conftest import snapshot
+
+runner = CliRunner()
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scaffold", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("recommend", "new", "frameworks", "detect"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["recommend", "--task", "images"], ["recommend", "--json"]])
+def test_fast_paths_do_not_import_cookiecutter_or_jinja2(argv):
+    code = ("import sys\nfrom scaffold.cli import app\ntry:\n    app(%r)\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('cookiecutter', 'jinja2', 'requests'))\n"
+            "print('HEAVY', heavy)\n") % (argv,)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert "HEAVY []" in out, out
+
+
+def test_recommend_json_is_the_contract_shape():
+    result = runner.invoke(app, ["recommend", "--experience", "beginner", "--task", "tabular-classification",
+                                 "--data-size", "small", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["ranking"][0]["framework"] == "sklearn"
+    assert data["profile"] == {"experience": "beginner", "task": "tabular-classification", "data_size": "small"}
+
+
+def test_recommend_table_shows_bars_and_reasons():
+    result = runner.invoke(app, ["recommend", "--need", "custom-layers"])
+    assert result.exit_code == 0
+    assert "PyTorch" in result.stdout and "█" in result.stdout and "custom layers" in result.stdout
+
+
+def test_new_json_and_files(tmp_path):
+    result = runner.invoke(app, ["new", "Churn Model", "--framework", "sklearn", "--target", "cpu", "--output-dir",
+                                 str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"path", "framework", "starter", "target", "platform", "python", "pins", "next_steps"}
+    assert data["path"] == str(tmp_path / "churn-model") and data["starter"] == "sklearn-pipeline"
+    assert "pip install -r requirements.txt" in data["next_steps"]
+
+
+def test_new_without_framework_says_why(tmp_path):
+    result = runner.invoke(app, ["new", "Demo", "--no-input", "--target", "cpu", "--output-dir", str(tmp_path),
+                                 "--task", "tabular-classification", "--experience", "beginner"])
+    assert result.exit_code == 0, result.output
+    assert "Recommended scikit-learn" in result.stdout and (tmp_path / "demo" / ".scaffold.json").exists()
+
+
+BAD = [
+    (["new", "", "--framework", "sklearn"], "project name is empty"),
+    (["new", "../evil", "--framework", "sklearn"], "looks like a path"),
+    (["new", "/abs/path", "--framework", "sklearn"], "looks like a path"),
+    (["new", "9lives", "--framework", "sklearn"], "is not allowed"),
+    (["new", "class", "--framework", "sklearn"], "keyword"),
+    (["new", "json", "--framework", "sklearn"], "shadows"),
+    (["new", "Demo", "--framework", "theano"], "choose one of: sklearn, pytorch, keras, tensorflow, spark, sagemaker"),
+    (["new", "Demo", "--framework", "sklearn", "--target", "tpu"], "allowed: cpu, cuda, cuda-X.Y"),
+    (["new", "Demo", "--framework", "sklearn", "--platform", "beos"], "choose one of: linux-x86_64"),
+    (["new", "Demo", "--framework", "sklearn", "--python", "3.9"], "choose one of: 3.10"),
+    (["new", "Demo", "--framework", "sklearn", "--target", "mps", "--platform", "linux-x86_64"], "macos-arm64"),
+    (["new", "Demo", "--framework", "sklearn", "--target", "cuda", "--platform", "macos-arm64"], "not available on macOS"),
+    (["new", "Demo", "--framework", "sklearn", "--python", "3.10", "--framework-version", "1.9"], "supported: 3.11"),
+    (["new", "Demo", "--framework", "sklearn", "--framework-version", "0.1"], "available: 1.9.1"),
+    (["new", "Demo", "--framework", "sklearn", "--backend", "jax"], "does not apply to scikit-learn"),
+    (["new", "Demo", "--task", "poetry"], "choose one of: tabular-classification"),
+    (["recommend", "--need", "magic"], "choose from: custom-layers"),
+    (["recommend", "--data-size", "huge"], "choose one of: small, large, big-data"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a)[:60] for a, _ in BAD])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, argv, message):
+    (tmp_path / "keep.txt").write_text("user file")
+    before = snapshot(tmp_path)
+    result = run(*argv, *(["--output-dir", str(tmp_path)] if argv[0] == "new" else []), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert snapshot(tmp_path) == before
+
+
+def test_existing_project_is_refused_then_replaced_with_force(tmp_path):
+    args = ["new", "Demo", "--framework", "sklearn", "--target", "cpu", "--output-dir", str(tmp_path)]
+    assert run(*args).returncode == 0
+    (tmp_path / "demo" / "mine.txt").write_text("keep me")
+    refused = run(*args)
+    assert refused.returncode == 2 and "--force" in refused.stderr
+    assert (tmp_path / "demo" / "mine.txt").read_text() == "keep me"
+    assert run(*args, "--force").returncode == 0
+    assert not (tmp_path / "demo" / "mine.txt").exists()
+
+
+def test_unwritable_output_dir(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    result = run("new", "Demo", "--framework", "sklearn", "--output-dir", str(target / "sub"))
+    assert result.returncode == 2 and "not a writable directory" in result.stderr
+
+
+def test_frameworks_and_detect_json():
+    data = json.loads(runner.invoke(app, ["frameworks", "--json"]).stdout)
+    ids = [f["id"] for f in data["frameworks"]]
+    assert ids == ["sklearn", "pytorch", "keras", "tensorflow", "spark", "sagemaker"]
+    sk = data["frameworks"][0]
+    assert sk["starter"] == "sklearn-pipeline" and "1.9.1" in sk["versions"]
+    machine = json.loads(runner.invoke(app, ["detect", "--json"]).stdout)
+    assert {"platform", "python", "accelerator", "accelerator_version"} <= set(machine)
+
+
+def test_stdin_not_a_terminal_never_prompts(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Demo", "--target", "cpu", "--data-size", "small", "--output-dir",
+                             str(tmp_path)], input="", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "demo").is_dir()

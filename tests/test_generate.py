@@ -1,0 +1,160 @@
+"""The generator: what it writes, what it refuses, and that a failure leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scaffold import DestinationError, GenerationError, generate
+from scaffold.catalog import default_catalog
+from scaffold.models import PLATFORMS, PYTHONS
+
+from .conftest import ROOT, snapshot
+from .generated import check_project
+
+SKLEARN_FILES = {
+    ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "config.toml", "data/README.md",
+    "data/penguins.csv", "pyproject.toml", "requirements.txt",
+    *(f"churn_model/{m}.py" for m in ("__init__", "__main__", "config", "data", "evaluate", "pipeline", "predict",
+                                      "train")),
+    *(f"tests/{t}.py" for t in ("conftest", "test_commands", "test_data", "test_model", "test_pipeline")),
+}
+
+
+def test_sklearn_project_has_exactly_the_expected_files(tmp_path, cpu_machine):
+    project = generate("Churn Model", framework="sklearn", target="cpu", output_dir=tmp_path, machine=cpu_machine)
+    path = Path(project.path)
+    assert path == tmp_path / "churn-model"
+    assert {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()} == SKLEARN_FILES
+    assert set(project.files) == SKLEARN_FILES
+    record = check_project(path)
+    assert record["framework"] == "sklearn" and record["package"] == "churn_model"
+    assert record["answers"]["name"] == "Churn Model"
+    assert (path / "data/penguins.csv").read_bytes() == (
+        ROOT / "templates/sklearn-pipeline/{{cookiecutter.project_slug}}/data/penguins.csv").read_bytes()
+
+
+def _combinations():
+    catalog = default_catalog()
+    fw = catalog.get("sklearn")
+    for release in fw.releases:
+        for variant in release.variants:
+            for platform in variant.platforms:
+                for python in variant.python or release.python:
+                    yield release.version, platform, python
+
+
+@pytest.mark.parametrize(("version", "platform", "python"), list(_combinations()))
+def test_every_claimed_combination_renders_clean(tmp_path, version, platform, python):
+    project = generate("Demo", framework="sklearn", framework_version=version, target="cpu", platform=platform,
+                       python=python, output_dir=tmp_path)
+    record = check_project(Path(project.path))
+    assert (record["framework_version"], record["platform"], record["python"]) == (version, platform, python)
+    assert python in PYTHONS and platform in PLATFORMS
+
+
+def test_gpu_target_for_sklearn_says_it_uses_the_cpu(tmp_path):
+    project = generate("Demo", framework="sklearn", target="cuda", platform="linux-x86_64", python="3.12",
+                       output_dir=tmp_path)
+    assert project.pins.target.name == "cpu"
+    assert "CPU only" in (Path(project.path) / "README.md").read_text()
+    assert any("CPU only" in s for s in project.next_steps)
+
+
+def test_without_framework_it_generates_the_top_recommendation(tmp_path):
+    from scaffold.recommend import make_profile
+
+    profile = make_profile(experience="beginner", task="tabular-classification", data_size="small")
+    project = generate("Demo", profile=profile, target="cpu", output_dir=tmp_path)
+    assert project.framework == "sklearn" and project.recommendation.best.framework == "sklearn"
+    record = json.loads((Path(project.path) / ".scaffold.json").read_text())
+    assert record["answers"]["situation"] == {"experience": "beginner", "task": "tabular-classification",
+                                              "data_size": "small"}
+
+
+def test_a_non_empty_destination_is_refused_and_untouched(tmp_path):
+    dest = tmp_path / "demo"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("mine")
+    before = snapshot(tmp_path)
+    with pytest.raises(DestinationError, match="exists and is not empty.*--force"):
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+    assert snapshot(tmp_path) == before
+
+
+def test_force_replaces_the_destination(tmp_path):
+    dest = tmp_path / "demo"
+    dest.mkdir()
+    (dest / "old.txt").write_text("old")
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    assert not (dest / "old.txt").exists() and (dest / ".scaffold.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # no temporary folders left
+
+
+def test_an_empty_destination_is_used(tmp_path):
+    (tmp_path / "demo").mkdir()
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+    assert (tmp_path / "demo" / "README.md").exists()
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "new" / "dir", dry_run=True)
+    assert "README.md" in project.files and ".scaffold.json" in project.files
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_dir_is_created(tmp_path):
+    project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "a" / "b")
+    assert Path(project.path) == tmp_path / "a" / "b" / "demo"
+
+
+@pytest.fixture
+def fake_templates(tmp_path, monkeypatch):
+    """Small inline templates (copier's build_file_tree habit) for generator behaviour."""
+    root = tmp_path / "templates"
+    for layer, files in {
+        "_base": {"README.md": "# {{ cookiecutter.project_name }}\n{% include 'readme_about.md' %}"},
+        "sklearn-pipeline": {"{{cookiecutter.package_name}}/__init__.py": "{{ cookiecutter.no_such_key }}"},
+    }.items():
+        for name, text in files.items():
+            f = root / layer / "{{cookiecutter.project_slug}}" / name
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(text)
+    (root / "sklearn-pipeline" / "partials").mkdir()
+    (root / "sklearn-pipeline" / "partials" / "readme_about.md").write_text("About.")
+    (root / "sklearn-pipeline" / "cookiecutter.json").write_text("{}")
+    monkeypatch.setattr("scaffold.generate.templates_dir", lambda: root)
+    return root
+
+
+def test_a_template_error_names_the_template_and_leaves_nothing(tmp_path, fake_templates):
+    out = tmp_path / "out" / "deeper"
+    with pytest.raises(GenerationError, match="sklearn-pipeline.*no_such_key"):
+        generate("Demo", framework="sklearn", target="cpu", output_dir=out)
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_syntax_in_a_name_is_refused_not_evaluated(tmp_path):
+    from scaffold import UsageError
+
+    for name in ("Demo {{7*7}}", "{% raw %}", "x{#c#}"):
+        with pytest.raises(UsageError, match="is not allowed; use 1-64 letters"):
+            generate(name, framework="sklearn", target="cpu", output_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_dir_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        import os
+
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(DestinationError, match="not a writable directory"):
+            generate("Demo", framework="sklearn", target="cpu", output_dir=locked)
+    finally:
+        locked.chmod(0o700)
