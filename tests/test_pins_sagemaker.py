@@ -2,14 +2,12 @@
 
 The offline tests resolve through ``scaffold.pins`` and parse every requirement with
 ``packaging``; the ``network`` ones ask uv to resolve each distinct requirement set from
-PyPI's metadata for that platform and Python (all SageMaker pins come from PyPI).
+PyPI's metadata for that platform and Python (all SageMaker pins come from PyPI), through the
+same helper as tests/test_pins_resolve.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from itertools import product
 from pathlib import Path
 
@@ -22,14 +20,9 @@ from scaffold.errors import TargetError
 from scaffold.hardware import TargetSpec
 from scaffold.models import PinSet
 
+from .resolution import unreachable_indexes, uv_compile
+
 FRAMEWORK = "sagemaker"
-# uv's --python-platform for each platform of the contract.
-UV_PLATFORM = {
-    "linux-x86_64": "x86_64-manylinux_2_28",
-    "linux-aarch64": "aarch64-manylinux_2_28",
-    "macos-arm64": "aarch64-apple-darwin",
-    "windows-x86_64": "x86_64-pc-windows-msvc",
-}
 
 
 def _claims() -> list[tuple[str, str, str, str, str]]:
@@ -97,32 +90,26 @@ def test_gpu_with_scikit_learn_images_is_refused() -> None:
                      python="3.11", options={"algorithm_framework": "sklearn"})
 
 
-def _distinct_sets() -> list[tuple[tuple[str, ...], str, str]]:
-    """Claims that differ only in options share their pins: resolve each set once."""
-    distinct = set()
-    for release, target, platform, python, choice in CLAIMS:
-        pinset = _resolve(release, target, platform, python, choice)
-        distinct.add((tuple(pinset.requirements) + tuple(pinset.dev_requirements), platform, python))
-    return sorted(distinct)
+def _distinct() -> list[tuple[str, str, str, str, str]]:
+    """One claim per distinct pin set: claims that differ only in options share their pins."""
+    chosen: dict[tuple, tuple[str, str, str, str, str]] = {}
+    for claim in CLAIMS:
+        pinset = _resolve(*claim)
+        chosen.setdefault((pinset.requirements, pinset.dev_requirements, claim[2], claim[3]), claim)
+    return sorted(chosen.values())
 
 
 @pytest.mark.network
-@pytest.mark.parametrize(("requirements", "platform", "python"), _distinct_sets())
-def test_pins_resolve_from_pypi(requirements: tuple[str, ...], platform: str, python: str, tmp_path: Path) -> None:
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv is not installed")
-    source = tmp_path / "requirements.in"
-    source.write_text("\n".join(requirements) + "\n")
-    done = subprocess.run(
-        [uv, "pip", "compile", str(source), "--python-version", python, "--python-platform", UV_PLATFORM[platform],
-         "--no-header", "--quiet"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
-    )
-    assert done.returncode == 0, done.stderr
-    locked = {line.split("==")[0].split("[")[0].lower(): line for line in done.stdout.splitlines()
-              if "==" in line and not line.startswith(" ")}
-    for text in requirements:  # every pin survives resolution unchanged
+@pytest.mark.parametrize(("release", "target", "platform", "python", "choice"), _distinct())
+def test_pins_resolve_unchanged_from_pypi(release: str, target: str, platform: str, python: str, choice: str,
+                                          tmp_path: Path) -> None:
+    pinset = _resolve(release, target, platform, python, choice)
+    assert not unreachable_indexes(pinset)  # every SageMaker pin comes from PyPI
+    result = uv_compile(pinset, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    locked = {line.split("==")[0].lower(): line.lower() for line in result.stdout.splitlines()
+              if "==" in line and not line.startswith((" ", "#"))}
+    for text in (*pinset.requirements, *pinset.dev_requirements):  # uv kept every pin as written
         requirement = Requirement(text)
         [spec] = requirement.specifier
         assert locked[requirement.name.lower()] == f"{requirement.name.lower()}=={spec.version}"
