@@ -415,17 +415,21 @@ def _delete(sender: Sender, operation: str, key: str, name: str) -> None:
 
 def cleanup(sender: Sender, state: State, endpoint: str | None = None) -> list[str]:
     """Delete the endpoint, its config and model; return what is still running (and billing)."""
-    name = resolve_name(state, "endpoint", endpoint)
-    # deploy gives all three the same name; one made elsewhere is asked for its parts.
+    # deploy gives model, config and endpoint one name and records each as it is made, so a
+    # deploy that failed midway (say, on the endpoint quota) is still cleaned up.
+    recorded = state.get("endpoint") or state.get("endpoint_config") or state.get("model")
+    name = endpoint or recorded
+    if not name:
+        raise ConfigError("no endpoint given and none recorded: pass --endpoint NAME")
     config_name = model_name = name
-    if endpoint and endpoint != state.get("endpoint") and not sender.dry_run:
+    if name != recorded and not sender.dry_run:  # made elsewhere: ask it for its parts
         config_name = describe(sender, "endpoint", name)["EndpointConfigName"]  # type: ignore[index]
         variants = sender.send(Request("sagemaker", "describe_endpoint_config", {"EndpointConfigName": config_name}))
         model_name = variants["ProductionVariants"][0]["ModelName"]  # type: ignore[index]
     _delete(sender, "delete_endpoint", "EndpointName", name)
     _delete(sender, "delete_endpoint_config", "EndpointConfigName", config_name)
     _delete(sender, "delete_model", "ModelName", model_name)
-    if not sender.dry_run and name == state.get("endpoint"):
+    if not sender.dry_run and name == recorded:
         state.update(endpoint=None, endpoint_config=None, model=None)
     return still_running(sender)
 
