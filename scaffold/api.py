@@ -85,7 +85,11 @@ def resolve_pins(
                               + ", ".join(hardware.PLATFORMS))
     hardware.check_platform(platform)
     notes: list[str] = []
-    if spec.accelerator == "auto":
+    if spec.accelerator == "auto" and catalog.get(framework).remote_accelerator:
+        spec = hardware.TargetSpec("cpu")
+        notes.append(f"auto: {catalog.get(framework).name} runs on instances in the cloud, not on this machine; "
+                     "pinned for CPU instances (use --target cuda for GPU instances)")
+    elif spec.accelerator == "auto":
         machine = machine or hardware.detect()
         spec, note = _auto(machine, platform)
         notes.append(note)

@@ -106,7 +106,8 @@ def resolve(
     fw = catalog.get(framework)
     check_platform(platform)
     check_python(python)
-    check_contradiction(target, platform)
+    if not fw.remote_accelerator:  # SageMaker's GPU is in AWS, whatever this platform has
+        check_contradiction(target, platform)
     notes: list[str] = []
     if fw.cpu_only and target.accelerator != "cpu":
         notes.append(fw.cpu_only_note)
@@ -171,7 +172,7 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         framework_version=release.version,
         target=Target(platform, python, variant.accelerator, variant.version),
         requirements=tuple(requirements),
-        dev_requirements=tuple(catalog.tooling.values()),
+        dev_requirements=(*catalog.tooling.values(), *_for_target(list(release.dev_requires), platform, python)),
         index_lines=tuple(index_lines),
         uv_indexes=tuple(uv_indexes),
         uv_sources=uv_sources,
