@@ -54,6 +54,13 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .api import detect, frameworks, generate, recommend, resolve_pins
-    from .errors import (CatalogError, DestinationError, GenerationError, ScaffoldError, TargetError, ToolError,
-                         UsageError)
+    from .errors import (
+        CatalogError,
+        DestinationError,
+        GenerationError,
+        ScaffoldError,
+        TargetError,
+        ToolError,
+        UsageError,
+    )
     from .models import FrameworkInfo, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target

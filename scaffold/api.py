@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from . import hardware, pins as _pins
+from . import hardware
+from . import pins as _pins
 from .catalog import default_catalog
 from .errors import TargetError, UsageError
-from .generate import build_context, check_destination, make_project, next_steps, render
 from .models import PYTHONS, FrameworkInfo, Machine, PinSet, Profile, Project, Recommendation
 from .naming import slugify
-from .recommend import make_profile, rank
+from .recommender import make_profile, rank
 
 
 def recommend(
@@ -84,7 +85,11 @@ def resolve_pins(
                               + ", ".join(hardware.PLATFORMS))
     hardware.check_platform(platform)
     notes: list[str] = []
-    if spec.accelerator == "auto":
+    if spec.accelerator == "auto" and catalog.get(framework).remote_accelerator:
+        spec = hardware.TargetSpec("cpu")
+        notes.append(f"auto: {catalog.get(framework).name} runs on instances in the cloud, not on this machine; "
+                     "pinned for CPU instances (use --target cuda for GPU instances)")
+    elif spec.accelerator == "auto":
         machine = machine or hardware.detect()
         spec, note = _auto(machine, platform)
         notes.append(note)
@@ -170,9 +175,9 @@ def generate(
     non-empty destination is refused unless ``force``. ``dry_run`` renders and lists the files
     without writing them.
     """
-    # The helpers of scaffold/generate.py are imported at module level on purpose: importing that
-    # submodule for the first time sets the package attribute `scaffold.generate` to the module,
-    # which would replace this function for every later caller if it happened in here.
+    # Loaded here, not at the top: it is the only path that needs the generator.
+    from .generator import build_context, check_destination, make_project, next_steps, render
+
     slug, package = slugify(name)
     catalog = default_catalog()
     recommendation: Recommendation | None = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -38,7 +37,7 @@ def _fail(error: ScaffoldError) -> None:
 
 
 def _profile(experience, math, task, data_size, infra, time_frame, goal, need):
-    from .recommend import make_profile
+    from .recommender import make_profile
 
     return make_profile(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
                         time_frame=time_frame, goal=goal, needs=need or ())
@@ -58,19 +57,19 @@ _need = typer.Option(None, "--need", help="repeatable: custom-layers | dynamic-g
 
 @app.command()
 def recommend(
-    experience: Optional[str] = _exp,
-    math: Optional[str] = _math,
-    task: Optional[str] = _task,
-    data_size: Optional[str] = _size,
-    infra: Optional[str] = _infra,
-    time_frame: Optional[str] = _time,
-    goal: Optional[str] = _goal,
-    need: Optional[List[str]] = _need,
+    experience: str | None = _exp,
+    math: str | None = _math,
+    task: str | None = _task,
+    data_size: str | None = _size,
+    infra: str | None = _infra,
+    time_frame: str | None = _time,
+    goal: str | None = _goal,
+    need: list[str] | None = _need,
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
 ) -> None:
     """Rank the six frameworks for your situation, with reasons and cautions."""
     from .catalog import default_catalog
-    from .recommend import rank
+    from .recommender import rank
 
     try:
         result = rank(_profile(experience, math, task, data_size, infra, time_frame, goal, need), default_catalog())
@@ -87,34 +86,34 @@ def recommend(
 @app.command()
 def new(
     name: str = typer.Argument(..., help="project name, e.g. \"Churn Model\" (the folder is its slug: churn-model)"),
-    framework: Optional[str] = typer.Option(None, "--framework", "-f",
+    framework: str | None = typer.Option(None, "--framework", "-f",
                                             help="sklearn | pytorch | keras | tensorflow | spark | sagemaker "
                                                  "(default: the top recommendation for the situation)"),
-    framework_version: Optional[str] = typer.Option(None, "--framework-version", "--spark-version",
+    framework_version: str | None = typer.Option(None, "--framework-version", "--spark-version",
                                                     help="release, e.g. 2.13 or 2.13.0 (default: the newest that fits)"),
     target: str = typer.Option("auto", "--target", "-t",
                                help="cpu | cuda | cuda-X.Y | rocm | rocm-X.Y | mps | auto (detect this machine)"),
-    platform: Optional[str] = typer.Option(None, "--platform",
+    platform: str | None = typer.Option(None, "--platform",
                                            help="linux-x86_64 | linux-aarch64 | macos-arm64 | windows-x86_64 "
                                                 "(default: this machine's)"),
-    python: Optional[str] = typer.Option(None, "--python", help="3.10 ... 3.14 (default: this interpreter's)"),
+    python: str | None = typer.Option(None, "--python", help="3.10 ... 3.14 (default: this interpreter's)"),
     output_dir: str = typer.Option(".", "--output-dir", "-o", help="where the project folder is created"),
-    backend: Optional[str] = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
-    cluster: Optional[str] = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
-    algorithm_framework: Optional[str] = typer.Option(None, "--algorithm-framework",
+    backend: str | None = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
+    cluster: str | None = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
+    algorithm_framework: str | None = typer.Option(None, "--algorithm-framework",
                                                       help="SageMaker container: sklearn | pytorch | tensorflow"),
     force: bool = typer.Option(False, "--force", help="replace an existing, non-empty project folder"),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the files that would be written; write nothing"),
     no_input: bool = typer.Option(False, "--no-input", help="never prompt"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
-    experience: Optional[str] = _exp,
-    math: Optional[str] = _math,
-    task: Optional[str] = _task,
-    data_size: Optional[str] = _size,
-    infra: Optional[str] = _infra,
-    time_frame: Optional[str] = _time,
-    goal: Optional[str] = _goal,
-    need: Optional[List[str]] = _need,
+    experience: str | None = _exp,
+    math: str | None = _math,
+    task: str | None = _task,
+    data_size: str | None = _size,
+    infra: str | None = _infra,
+    time_frame: str | None = _time,
+    goal: str | None = _goal,
+    need: list[str] | None = _need,
 ) -> None:
     """Generate a starter project, pinned for the target hardware."""
     from .api import generate
@@ -156,7 +155,7 @@ def new(
 
 def _ask_framework(profile) -> str:
     from .catalog import default_catalog
-    from .recommend import rank
+    from .recommender import rank
 
     ranking = rank(profile, default_catalog()).ranking
     for i, r in enumerate(ranking, 1):

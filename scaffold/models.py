@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 # The situation vocabulary of CONTRACT.md: option -> allowed values, in display order.
 SITUATION: Mapping[str, tuple[str, ...]] = {
@@ -118,6 +119,7 @@ class Release:
     variants: tuple[Variant, ...]
     facts: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    dev_requires: tuple[str, ...] = ()  # the starter's own test tools (e.g. moto), beside the shared tooling
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,9 @@ class Framework:
     cpu_only_note: str = ""
     # "<platform>/<accelerator>" -> advice shown when that combination is refused (e.g. WSL2 for TF GPU on Windows)
     hints: Mapping[str, str] = field(default_factory=dict)
+    # The accelerator is somewhere else (SageMaker's instances): any platform may ask for it, and
+    # `auto` does not look at this machine.
+    remote_accelerator: bool = False
 
     @property
     def targets(self) -> tuple[str, ...]:

@@ -7,12 +7,14 @@ Never looks at the machine: ``auto`` and the defaults are filled in by the calle
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import TargetError, UsageError
-from .hardware import TargetSpec, check_contradiction, check_platform, check_python
+from .hardware import MARKER_ENV, TargetSpec, check_contradiction, check_platform, check_python
 from .models import Catalog, Framework, PinSet, Release, Target, Variant
 
 
@@ -105,7 +107,8 @@ def resolve(
     fw = catalog.get(framework)
     check_platform(platform)
     check_python(python)
-    check_contradiction(target, platform)
+    if not fw.remote_accelerator:  # SageMaker's GPU is in AWS, whatever this platform has
+        check_contradiction(target, platform)
     notes: list[str] = []
     if fw.cpu_only and target.accelerator != "cpu":
         notes.append(fw.cpu_only_note)
@@ -158,9 +161,29 @@ def _fallback_notes(chosen: Mapping[str, str], used: Mapping[str, str], spec: Ta
             for name in used if used[name] != chosen[name]]
 
 
+def _for_target(requirements: list[str], platform: str, python: str) -> list[str]:
+    """Keep the requirements whose marker holds on the target, without the marker.
+
+    The catalog may say ``numpy==2.2.6; python_version < '3.11'``; a project is pinned for one
+    Python and platform, so it gets the one line that applies, as a plain exact pin.
+    """
+    env = {**MARKER_ENV[platform], "python_version": python, "python_full_version": f"{python}.0",
+           "implementation_name": "cpython", "platform_python_implementation": "CPython", "os_name":
+           "nt" if platform.startswith("windows") else "posix"}
+    kept = []
+    for text in requirements:
+        req = Requirement(text)
+        if req.marker is None:
+            kept.append(text)
+        elif req.marker.evaluate(env):
+            req.marker = None
+            kept.append(str(req))
+    return kept
+
+
 def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant, platform: str, python: str,
             options: Mapping[str, str], notes: list[str]) -> PinSet:
-    requirements = [*variant.requirements, *release.requires]
+    requirements = _for_target([*variant.requirements, *release.requires], platform, python)
     index_lines: list[str] = []
     uv_indexes: list[dict[str, Any]] = []
     uv_sources: dict[str, tuple[dict[str, str], ...]] = {}
@@ -176,7 +199,7 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         framework_version=release.version,
         target=Target(platform, python, variant.accelerator, variant.version),
         requirements=tuple(requirements),
-        dev_requirements=tuple(catalog.tooling.values()),
+        dev_requirements=(*catalog.tooling.values(), *_for_target(list(release.dev_requires), platform, python)),
         index_lines=tuple(index_lines),
         uv_indexes=tuple(uv_indexes),
         uv_sources=uv_sources,

@@ -31,9 +31,9 @@ def test_help_lists_the_commands():
 
 @pytest.mark.parametrize("argv", [["--help"], ["recommend", "--task", "images"], ["recommend", "--json"]])
 def test_fast_paths_do_not_import_cookiecutter_or_jinja2(argv):
-    code = ("import sys\nfrom scaffold.cli import app\ntry:\n    app(%r)\nexcept SystemExit:\n    pass\n"
+    code = (f"import sys\nfrom scaffold.cli import app\ntry:\n    app({argv!r})\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('cookiecutter', 'jinja2', 'requests'))\n"
-            "print('HEAVY', heavy)\n") % (argv,)
+            "print('HEAVY', heavy)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert "HEAVY []" in out, out
 

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 import venv
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import scaffold
 

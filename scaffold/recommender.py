@@ -7,7 +7,7 @@ matches no rule, so it weighs neither way. All weights live in ``frameworks/<id>
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import UsageError
 from .models import FRAMEWORK_IDS, SITUATION, Catalog, Profile, Ranked, Recommendation
