@@ -148,7 +148,7 @@ def _option_candidates(fw: Framework, chosen: dict[str, str], given: set[str]) -
     yield chosen
     free = [name for name in fw.options if name not in given]
     for values in itertools.product(*(fw.options[name].choices for name in free)):
-        candidate = {**chosen, **dict(zip(free, values))}
+        candidate = {**chosen, **dict(zip(free, values, strict=True))}
         if candidate != chosen:
             yield candidate
 
