@@ -33,9 +33,14 @@ def uv_compile(pins: PinSet, workdir: Path) -> subprocess.CompletedProcess:
     req = workdir / "requirements.in"
     req.write_text("\n".join([*pins.index_lines, *pins.requirements, *pins.dev_requirements]) + "\n")
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "MACOSX_DEPLOYMENT_TARGET": UV_MACOS_DEPLOYMENT_TARGET}
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header", "--python-version",
          pins.target.python, "--python-platform", UV_PLATFORMS[pins.target.platform], "--index-strategy",
          "unsafe-best-match", str(req)],
         capture_output=True, text=True, env=env, timeout=600,
     )
+    # uv unpacks an sdist-only package (pyspark: ~480 MB of jars) afresh for every Python and platform
+    # it resolves for; pruning after each run keeps the cache at one copy instead of tens of GB.
+    subprocess.run([sys.executable, "-m", "uv", "cache", "prune", "--quiet"], env=env, capture_output=True,
+                   timeout=600, check=False)
+    return result

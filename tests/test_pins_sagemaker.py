@@ -9,7 +9,6 @@ same helper as tests/test_pins_resolve.py.
 from __future__ import annotations
 
 from itertools import product
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -19,8 +18,6 @@ from scaffold.catalog import default_catalog
 from scaffold.errors import TargetError
 from scaffold.hardware import TargetSpec
 from scaffold.models import PinSet
-
-from .resolution import unreachable_indexes, uv_compile
 
 FRAMEWORK = "sagemaker"
 
@@ -88,28 +85,3 @@ def test_gpu_with_scikit_learn_images_is_refused() -> None:
     with pytest.raises(TargetError, match="algorithm-framework sklearn"):
         pins.resolve(default_catalog(), FRAMEWORK, target=TargetSpec("cuda"), platform="linux-x86_64",
                      python="3.11", options={"algorithm_framework": "sklearn"})
-
-
-def _distinct() -> list[tuple[str, str, str, str, str]]:
-    """One claim per distinct pin set: claims that differ only in options share their pins."""
-    chosen: dict[tuple, tuple[str, str, str, str, str]] = {}
-    for claim in CLAIMS:
-        pinset = _resolve(*claim)
-        chosen.setdefault((pinset.requirements, pinset.dev_requirements, claim[2], claim[3]), claim)
-    return sorted(chosen.values())
-
-
-@pytest.mark.network
-@pytest.mark.parametrize(("release", "target", "platform", "python", "choice"), _distinct())
-def test_pins_resolve_unchanged_from_pypi(release: str, target: str, platform: str, python: str, choice: str,
-                                          tmp_path: Path) -> None:
-    pinset = _resolve(release, target, platform, python, choice)
-    assert not unreachable_indexes(pinset)  # every SageMaker pin comes from PyPI
-    result = uv_compile(pinset, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    locked = {line.split("==")[0].lower(): line.lower() for line in result.stdout.splitlines()
-              if "==" in line and not line.startswith((" ", "#"))}
-    for text in (*pinset.requirements, *pinset.dev_requirements):  # uv kept every pin as written
-        requirement = Requirement(text)
-        [spec] = requirement.specifier
-        assert locked[requirement.name.lower()] == f"{requirement.name.lower()}=={spec.version}"
