@@ -86,7 +86,8 @@ def resolve_pins(
                               + ", ".join(hardware.PLATFORMS))
     hardware.check_platform(platform)
     notes: list[str] = []
-    if spec.accelerator == "auto":
+    auto = spec.accelerator == "auto"
+    if auto:
         machine = machine or hardware.detect()
         spec, note = _auto(machine, platform)
         notes.append(note)
@@ -95,7 +96,7 @@ def resolve_pins(
     for py in pythons:
         try:
             pinset = _resolve_auto_aware(catalog, framework, spec, platform, py, framework_version, options, notes,
-                                         auto=bool(notes))
+                                         auto=auto)
         except TargetError as e:
             if python or not str(e).startswith("--python"):
                 raise
@@ -104,6 +105,8 @@ def resolve_pins(
         if not python and py != hardware.this_python():
             notes.append(f"Python {hardware.this_python()} (this interpreter) is not supported by "
                          f"{catalog.get(framework).name} {pinset.framework_version}; pinned for Python {py}")
+        if auto:
+            notes[0] = _auto_outcome(notes[0], spec, pinset, catalog.get(framework).name)
         return _with_notes(pinset, notes)
     assert error is not None
     raise error
@@ -117,15 +120,33 @@ def _python_candidates(framework: str) -> list[str]:
 
 
 def _auto(machine: Machine, platform: str) -> tuple[hardware.TargetSpec, str]:
+    """The target ``auto`` asks the resolver for, and the note that says what was found."""
+    driver = machine.details.get("driver_version")
+    gpu = str(machine.details.get("gpu", "a GPU"))
     if machine.accelerator in ("cuda", "rocm") and machine.accelerator_version:
         spec = hardware.TargetSpec(machine.accelerator, None, at_most=machine.accelerator_version)
-        driver = machine.details.get("driver_version")
-        found = f"{machine.details.get('gpu', 'a GPU')}" + (f" with driver {driver}" if driver else "")
-        return spec, (f"auto: found {found}, which runs {machine.accelerator.upper()} {machine.accelerator_version}.x; "
-                      "picked the newest build it can run")
+        if machine.accelerator == "cuda":
+            found = f"{gpu} with driver {driver}" if driver else gpu
+            return spec, (f"auto: found {found}, which runs CUDA {machine.accelerator_version}.x at most "
+                          "(NVIDIA's minimum driver per CUDA major)")
+        return spec, f"auto: found ROCm {machine.accelerator_version}"
+    if driver:  # a GPU whose driver is too old for any CUDA build in the catalog
+        minimum = hardware.driver_facts("12")["min_driver_windows" if platform.startswith("windows")
+                                               else "min_driver_linux"]
+        return hardware.TargetSpec("cpu"), (f"auto: found {gpu} with driver {driver}, too old for CUDA 12 (needs >= "
+                                            f"{minimum}); pinned for the CPU. Update the driver and generate "
+                                            "again to use the GPU")
     if machine.accelerator == "mps" and platform == "macos-arm64":
         return hardware.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
     return hardware.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
+
+
+def _auto_outcome(note: str, spec: hardware.TargetSpec, pinset: PinSet, name: str) -> str:
+    """Complete the ``auto`` note with what was picked, so the user sees why this build."""
+    if spec.accelerator in ("cuda", "rocm") and pinset.target.accelerator == spec.accelerator:
+        return (f"{note}; picked {pinset.target.name}, the newest {spec.accelerator.upper()} build of {name} "
+                f"{pinset.framework_version} it can run")
+    return note
 
 
 def _resolve_auto_aware(catalog: Any, framework: str, spec: hardware.TargetSpec, platform: str, python: str,
