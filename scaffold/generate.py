@@ -17,7 +17,8 @@ from typing import Any
 from . import __version__
 from ._paths import templates_dir
 from .errors import DestinationError, GenerationError
-from .models import Framework, PinSet, Project, Recommendation
+from .models import Framework, PinSet, Project, Recommendation, Target
+from .pins import exact_pins
 
 BASE = "_base"
 SLUG_DIR = "{{cookiecutter.project_slug}}"
@@ -148,6 +149,12 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
             "project_name": context["project_name"],
             "options": context["options"],
             "requirements": context["requirements"] + context["dev_requirements"],
+            # What `python -m <package> check` compares the machine with: the exact pins that apply on
+            # the target (markers evaluated) and the facts of the release/variant (min_driver_*, java).
+            "accelerator": context["accelerator"],
+            "accelerator_version": context["accelerator_version"],
+            "pins": exact_pins(context["requirements"] + context["dev_requirements"], _target(context)),
+            "facts": context["facts"],
             "answers": dict(answers),
         }
         (out / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -162,6 +169,11 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
         shutil.rmtree(work, ignore_errors=True)
         if created and not done:
             shutil.rmtree(first_created, ignore_errors=True)
+
+
+def _target(context: Mapping[str, Any]) -> Target:
+    return Target(context["platform"], context["python_version"], context["accelerator"],
+                  context["accelerator_version"])
 
 
 def make_project(*, dest: Path, name: str, package: str, fw: Framework, pins: PinSet, files: tuple[str, ...],

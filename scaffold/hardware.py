@@ -139,6 +139,23 @@ def version_tuple(text: str) -> tuple[int, ...] | None:
         return None
 
 
+_MARKER_PLATFORM = {
+    "linux-x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix"},
+    "linux-aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64",
+                      "os_name": "posix"},
+    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64",
+                    "os_name": "posix"},
+    "windows-x86_64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64",
+                       "os_name": "nt"},
+}
+
+
+def marker_environment(platform: str, python: str) -> dict[str, str]:
+    """The PEP 508 marker values of a target (not of this machine), to evaluate its requirements."""
+    return {**_MARKER_PLATFORM[platform], "python_version": python, "python_full_version": f"{python}.0",
+            "implementation_name": "cpython", "platform_python_implementation": "CPython"}
+
+
 # ---- parsers of the probes' outputs: pure, so recorded outputs test them ----
 
 def parse_nvidia_smi(text: str) -> list[dict[str, str]]:
