@@ -104,6 +104,8 @@ def new(
                                                       help="SageMaker container: sklearn | pytorch | tensorflow"),
     force: bool = typer.Option(False, "--force", help="replace an existing, non-empty project folder"),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the files that would be written; write nothing"),
+    lock: bool = typer.Option(False, "--lock", help="also write requirements.lock: the full tree, hash-pinned for "
+                              "the target, resolved with uv (needs the network)"),
     no_input: bool = typer.Option(False, "--no-input", help="never prompt"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
     experience: str | None = _exp,
@@ -131,7 +133,7 @@ def new(
         }.items() if v is not None}
         project = generate(name, framework=framework, framework_version=framework_version, target=target,
                            platform=platform, python=python, output_dir=output_dir, options=options,
-                           profile=profile, force=force, dry_run=dry_run, answers=answers)
+                           profile=profile, force=force, dry_run=dry_run, answers=answers, lock=lock)
     except ScaffoldError as e:
         _fail(e)
     if as_json:
@@ -181,6 +183,28 @@ def frameworks(as_json: bool = typer.Option(False, "--json", help="print JSON fo
         typer.echo(f"{f.id:<11} {f.name:<17} starter: {f.starter}")
         typer.echo(f"{'':<11} releases: {versions}")
         typer.echo(f"{'':<11} targets: {', '.join(f.targets) or '-'}; python: {', '.join(f.pythons) or '-'}")
+
+
+@app.command("lock")
+def lock_command(
+    project: str = typer.Option(".", "--project", "-p", help="the generated project's folder (default: here)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """Write requirements.lock: the project's full dependency tree, hash-pinned for its target (uv; needs network)."""
+    from .api import lock
+
+    try:
+        result = lock(project)
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    typer.echo(f"Wrote {result.path}: {result.packages} packages with hashes for {result.platform}, "
+               f"Python {result.python}")
+    typer.echo("Install with:")
+    for step in result.install:
+        typer.echo(f"  {step}")
 
 
 @app.command()
