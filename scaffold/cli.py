@@ -220,6 +220,72 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
         typer.echo(f"{key}: {value}")
 
 
+catalog_app = typer.Typer(name="catalog", help="Maintainer commands for the framework catalog.",
+                          no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("check")
+def catalog_check_command(
+    framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """List releases on PyPI newer than the catalog's newest pins (needs the network)."""
+    from .catalog import default_catalog
+    from .maintain import catalog_check
+
+    try:
+        report = catalog_check(default_catalog(), framework or None)
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps({"frameworks": [r.as_dict() for r in report]}, indent=2))
+    else:
+        for r in report:
+            pinned = f"newest pinned {r.newest_pinned}" if r.newest_pinned else "nothing pinned yet"
+            if not r.newer:
+                typer.echo(f"{r.framework:<11} {r.package:<14} {pinned}: up to date")
+                continue
+            shown = ", ".join(f"{v} ({d})" for v, d in r.newer[:8]) + (" ..." if len(r.newer) > 8 else "")
+            typer.echo(f"{r.framework:<11} {r.package:<14} {pinned}; newer on PyPI: {shown}")
+    if strict and any(r.newer for r in report):
+        raise typer.Exit(1)
+
+
+@catalog_app.command("prove")
+def catalog_prove_command(
+    framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
+    jobs: int = typer.Option(4, "--jobs", "-j", help="resolutions at once"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """Resolve every combination the catalog claims with uv; print claimed/resolved/unverified/failed.
+
+    Exits 1 when any combination fails; an unreachable index counts as unverified, never as resolved.
+    """
+    from .catalog import default_catalog
+    from .maintain import format_table, prove_pins
+
+    try:
+        report = prove_pins(default_catalog(), framework or None, jobs=jobs)
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        typer.echo(format_table(report.counts()))
+        unverified: dict[str, list[str]] = {}
+        for c in report.combinations:
+            if c.outcome == "unverified":
+                unverified.setdefault(c.detail, []).append(c.framework)
+        for reason, fids in unverified.items():
+            typer.echo(f"unverified: {len(fids)} combinations ({', '.join(dict.fromkeys(fids))}): {reason}")
+        for c in report.failed:
+            typer.echo(f"failed: {c.label}: {c.detail}", err=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the ``scaffold`` console script and ``python -m scaffold``."""
     app()

@@ -53,11 +53,12 @@ def count_packages(lock_text: str) -> int:
 
 
 def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str, str] | None = None,
-                 timeout: float = 900) -> str:
+                 timeout: float = 900, hashes: bool = True) -> str:
     """Resolve ``lines`` for ``platform`` and ``python`` with hashes; return the lock file's text.
 
     Raises :class:`ToolError` with one line when uv is missing, the index cannot be reached, or the
-    pins do not resolve. Writes nothing outside a temporary folder.
+    pins do not resolve. Writes nothing outside a temporary folder. ``hashes=False`` only proves
+    that the pins resolve (``scaffold catalog prove``).
     """
     if platform not in UV_PLATFORMS:
         raise ToolError(f"cannot lock for platform {platform!r}; lockable: {', '.join(UV_PLATFORMS)}")
@@ -68,7 +69,8 @@ def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str,
     with tempfile.TemporaryDirectory(prefix="scaffold-lock-") as tmp:
         work = Path(tmp)
         (work / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        argv = [sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--generate-hashes", "--emit-index-url",
+        argv = [sys.executable, "-m", "uv", "pip", "compile", "--quiet", *(["--generate-hashes"] if hashes else []),
+                "--emit-index-url",
                 "--python-platform", UV_PLATFORMS[platform], "--python-version", python,
                 # Like pip with --extra-index-url: the best match across the indexes, not the first index only.
                 "--index-strategy", "unsafe-best-match",
