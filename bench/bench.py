@@ -38,7 +38,7 @@ def _plain_template(work: Path) -> Path:
     """The sklearn starter (base + starter layers) as a plain cookiecutter template with the same context."""
     import scaffold
     from scaffold.catalog import default_catalog
-    from scaffold.generate import _assemble, build_context, next_steps
+    from scaffold.generator import _assemble, build_context, next_steps
 
     pins = scaffold.resolve_pins("sklearn", target="cpu", platform="linux-x86_64", python="3.11")
     fw = default_catalog().get("sklearn")

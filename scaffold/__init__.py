@@ -45,14 +45,9 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'scaffold' has no attribute {name!r}")
-    loaded = importlib.import_module(f".{module}", __name__)
-    # Bind every export of that module at once: importing api.py first imports the submodules
-    # scaffold/recommend.py and scaffold/generate.py, which set the package attributes `recommend`
-    # and `generate` to those modules; `from scaffold import recommend` would then get the module.
-    for export, where in _EXPORTS.items():
-        if where == module:
-            globals()[export] = getattr(loaded, export)
-    return globals()[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

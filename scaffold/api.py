@@ -10,10 +10,9 @@ from . import hardware, locking
 from . import pins as _pins
 from .catalog import default_catalog
 from .errors import TargetError, UsageError
-from .generate import build_context, check_destination, make_project, next_steps, render, write_lock
 from .models import PYTHONS, FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Recommendation
 from .naming import slugify
-from .recommend import make_profile, rank
+from .recommender import make_profile, rank
 
 
 def recommend(
@@ -87,7 +86,11 @@ def resolve_pins(
     hardware.check_platform(platform)
     notes: list[str] = []
     auto = spec.accelerator == "auto"
-    if auto:
+    if auto and catalog.get(framework).remote_accelerator:
+        spec = hardware.TargetSpec("cpu")
+        notes.append(f"auto: {catalog.get(framework).name} runs on instances in the cloud, not on this machine; "
+                     "pinned for CPU instances (use --target cuda for GPU instances)")
+    elif auto:
         machine = machine or hardware.detect()
         spec, note = _auto(machine, platform)
         notes.append(note)
@@ -196,9 +199,9 @@ def generate(
     (network needed) and writes it, hash-pinned, as ``requirements.lock``; if that fails, nothing
     is written.
     """
-    # The helpers of scaffold/generate.py are imported at module level on purpose: importing that
-    # submodule for the first time sets the package attribute `scaffold.generate` to the module,
-    # which would replace this function for every later caller if it happened in here.
+    # Loaded here, not at the top: it is the only path that needs the generator.
+    from .generator import build_context, check_destination, make_project, next_steps, render
+
     slug, package = slugify(name)
     catalog = default_catalog()
     recommendation: Recommendation | None = None
@@ -253,6 +256,8 @@ def lock(project_dir: str | Path = ".", *, env: Mapping[str, str] | None = None)
         raise UsageError(f"cannot read {requirements} ({e}); the lock is made from it") from e
     lock_text = locking.compile_lock(locking.requirements_lines(text), platform=platform, python=python,
                                      env=dict(env) if env is not None else None)
+    from .generator import write_lock  # the only writer; loaded only when a lock is written
+
     path = write_lock(project, lock_text)
     return LockFile(path=str(path), platform=platform, python=python, packages=locking.count_packages(lock_text),
                     install=locking.INSTALL_FROM_LOCK)

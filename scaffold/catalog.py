@@ -176,8 +176,10 @@ def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
     for py in python:
         r.choice(py, PYTHONS, f"{where}.python")
     requires = r.strings(raw, "requires", where, ())
-    for req in requires:
-        _check_requirement(r, req, f"{where}.requires")
+    dev_requires = r.strings(raw, "dev_requires", where, ())
+    for key, reqs in (("requires", requires), ("dev_requires", dev_requires)):
+        for req in reqs:
+            _check_requirement(r, req, f"{where}.{key}")
     variants = []
     for j, v in enumerate(r.get(raw, "variants", where, list, [])):
         variant = _variant(r, v, f"{where}.variants[{j}]", indexes, options) if isinstance(v, dict) else None
@@ -195,6 +197,7 @@ def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
         variants=tuple(variants),
         facts=r.get(raw, "facts", where, dict, {}),
         source=r.get(raw, "source", where, str) or "",
+        dev_requires=dev_requires,
     )
 
 
@@ -248,6 +251,7 @@ def _framework(path: Path) -> tuple[Framework | None, list[str]]:
         cpu_only=cpu_only,
         cpu_only_note=cpu_only_note,
         hints={k: v for k, v in (r.get(doc, "hints", "", dict, {})).items() if isinstance(v, str)},
+        remote_accelerator=r.get(doc, "remote_accelerator", "", bool, False),
     )
     return fw, r.errors
 

@@ -37,7 +37,7 @@ def _fail(error: ScaffoldError) -> None:
 
 
 def _profile(experience, math, task, data_size, infra, time_frame, goal, need):
-    from .recommend import make_profile
+    from .recommender import make_profile
 
     return make_profile(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
                         time_frame=time_frame, goal=goal, needs=need or ())
@@ -69,7 +69,7 @@ def recommend(
 ) -> None:
     """Rank the six frameworks for your situation, with reasons and cautions."""
     from .catalog import default_catalog
-    from .recommend import rank
+    from .recommender import rank
 
     try:
         result = rank(_profile(experience, math, task, data_size, infra, time_frame, goal, need), default_catalog())
@@ -157,7 +157,7 @@ def new(
 
 def _ask_framework(profile) -> str:
     from .catalog import default_catalog
-    from .recommend import rank
+    from .recommender import rank
 
     ranking = rank(profile, default_catalog()).ranking
     for i, r in enumerate(ranking, 1):

@@ -27,6 +27,14 @@ UV_PLATFORMS = {
 # PyTorch ships macOS arm64 wheels for macOS 14+ only; uv must be told so to pick them.
 UV_MACOS_DEPLOYMENT_TARGET = "14.0"
 
+# PEP 508 marker values of each platform, so pins can be narrowed to the one target they serve.
+MARKER_ENV = {
+    "linux-x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"},
+    "linux-aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64"},
+    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
+    "windows-x86_64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
+}
+
 _TARGET = re.compile(r"^(?P<acc>cpu|mps|auto|cuda|rocm)(?:-(?P<ver>\d+\.\d+))?$")
 TARGET_FORMS = "cpu, cuda, cuda-X.Y (e.g. cuda-12.8), rocm, rocm-X.Y, mps, auto"
 
@@ -139,21 +147,11 @@ def version_tuple(text: str) -> tuple[int, ...] | None:
         return None
 
 
-_MARKER_PLATFORM = {
-    "linux-x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix"},
-    "linux-aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64",
-                      "os_name": "posix"},
-    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64",
-                    "os_name": "posix"},
-    "windows-x86_64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64",
-                       "os_name": "nt"},
-}
-
-
 def marker_environment(platform: str, python: str) -> dict[str, str]:
     """The PEP 508 marker values of a target (not of this machine), to evaluate its requirements."""
-    return {**_MARKER_PLATFORM[platform], "python_version": python, "python_full_version": f"{python}.0",
-            "implementation_name": "cpython", "platform_python_implementation": "CPython"}
+    return {**MARKER_ENV[platform], "python_version": python, "python_full_version": f"{python}.0",
+            "implementation_name": "cpython", "platform_python_implementation": "CPython",
+            "os_name": "nt" if platform.startswith("windows") else "posix"}
 
 
 # ---- parsers of the probes' outputs: pure, so recorded outputs test them ----

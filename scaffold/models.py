@@ -119,6 +119,7 @@ class Release:
     variants: tuple[Variant, ...]
     facts: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    dev_requires: tuple[str, ...] = ()  # the starter's own test tools (e.g. moto), beside the shared tooling
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ class Framework:
     cpu_only_note: str = ""
     # "<platform>/<accelerator>" -> advice shown when that combination is refused (e.g. WSL2 for TF GPU on Windows)
     hints: Mapping[str, str] = field(default_factory=dict)
+    # The accelerator is somewhere else (SageMaker's instances): any platform may ask for it, and
+    # `auto` does not look at this machine.
+    remote_accelerator: bool = False
 
     @property
     def targets(self) -> tuple[str, ...]:

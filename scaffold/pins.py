@@ -9,10 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import TargetError, UsageError
-from .hardware import TargetSpec, check_contradiction, check_platform, check_python, driver_facts, marker_environment
+from .hardware import (
+    TargetSpec,
+    check_contradiction,
+    check_platform,
+    check_python,
+    driver_facts,
+    marker_environment,
+)
 from .models import Catalog, Framework, PinSet, Release, Target, Variant
 
 
@@ -105,7 +113,8 @@ def resolve(
     fw = catalog.get(framework)
     check_platform(platform)
     check_python(python)
-    check_contradiction(target, platform)
+    if not fw.remote_accelerator:  # SageMaker's GPU is in AWS, whatever this platform has
+        check_contradiction(target, platform)
     notes: list[str] = []
     if fw.cpu_only and target.accelerator != "cpu":
         notes.append(fw.cpu_only_note)
@@ -132,9 +141,27 @@ def resolve(
     raise _explain(fw, releases, target, platform, python, chosen)
 
 
+def _for_target(requirements: list[str], platform: str, python: str) -> list[str]:
+    """Keep the requirements whose marker holds on the target, without the marker.
+
+    The catalog may say ``numpy==2.2.6; python_version < '3.11'``; a project is pinned for one
+    Python and platform, so it gets the one line that applies, as a plain exact pin.
+    """
+    env = marker_environment(platform, python)
+    kept = []
+    for text in requirements:
+        req = Requirement(text)
+        if req.marker is None:
+            kept.append(text)
+        elif req.marker.evaluate(env):
+            req.marker = None
+            kept.append(str(req))
+    return kept
+
+
 def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant, platform: str, python: str,
             options: Mapping[str, str], notes: list[str]) -> PinSet:
-    requirements = [*variant.requirements, *release.requires]
+    requirements = _for_target([*variant.requirements, *release.requires], platform, python)
     index_lines: list[str] = []
     uv_indexes: list[dict[str, Any]] = []
     uv_sources: dict[str, tuple[dict[str, str], ...]] = {}
@@ -146,14 +173,14 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         uv_sources = {pkg: ({"index": index.name},) for pkg in variant.index_packages}
     # A CUDA variant that does not state its minimum driver gets NVIDIA's minimum for its major, so every
     # generated project's `check` can tell a driver too old for its wheels.
-    defaults = driver_facts(variant.version) if variant.accelerator == "cuda" else {}
+    defaults = driver_facts(variant.version) if variant.accelerator == "cuda" and not fw.remote_accelerator else {}
     facts = {**defaults, **release.facts, **variant.facts}
     return PinSet(
         framework=fw.id,
         framework_version=release.version,
         target=Target(platform, python, variant.accelerator, variant.version),
         requirements=tuple(requirements),
-        dev_requirements=tuple(catalog.tooling.values()),
+        dev_requirements=(*catalog.tooling.values(), *_for_target(list(release.dev_requires), platform, python)),
         index_lines=tuple(index_lines),
         uv_indexes=tuple(uv_indexes),
         uv_sources=uv_sources,

@@ -236,3 +236,49 @@ def test_the_starter_dispatches_check_before_loading_its_config(sklearn_project,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode in (0, 1), result.stderr
     assert json.loads(result.stdout)["target"].startswith("sklearn ")
+
+
+def _one_combination_per_target():
+    from scaffold.catalog import default_catalog
+
+    catalog = default_catalog()
+    seen = set()
+    for fid, fw in catalog.frameworks.items():
+        for release in fw.releases:
+            for variant in release.variants:
+                for platform in variant.platforms:
+                    key = (fid, variant.target, platform.split("-")[0], tuple(sorted(variant.options.items())))
+                    if key not in seen:
+                        seen.add(key)
+                        yield pytest.param(fid, release.version, variant, platform, (variant.python or release.python)[-1],
+                                           id=f"{fid}-{release.version}-{variant.target}-{platform}"
+                                              + "".join(f"-{v}" for v in variant.options.values()))
+
+
+@pytest.mark.parametrize(("fid", "version", "variant", "platform", "python"), list(_one_combination_per_target()))
+def test_every_starter_and_target_passes_check_on_its_ideal_machine(tmp_path, fid, version, variant, platform, python):
+    """What each project's own tests/test_environment_check.py asserts, for every starter and target here."""
+    project = generate("Demo", framework=fid, framework_version=version, target=variant.target, platform=platform,
+                       python=python, options=dict(variant.options), output_dir=tmp_path)
+    path = Path(project.path)
+    record = json.loads((path / ".scaffold.json").read_text())
+    check = load_check(path, project.package)
+    facts = record["facts"]
+    if record["accelerator"] == "cuda" and not record["remote_accelerator"]:
+        assert facts["min_driver_linux"] and facts["min_driver_windows"]  # from the catalog or NVIDIA's table
+    driver_key = "min_driver_windows" if platform.startswith("windows") else "min_driver_linux"
+    ideal = check.Machine(platform=platform, python=python + ".0", installed=record["pins"],
+                          nvidia_driver=facts.get(driver_key), nvidia_source="recorded",
+                          rocm=record["accelerator_version"] or None, java=(facts.get("java") or [None])[0],
+                          aws={"credentials": "env", "region": "eu-west-1"})
+    assert check.compare(record, ideal).problems == ()
+    assert (path / "tests" / "test_environment_check.py").is_file()
+
+
+def test_sagemaker_gpu_instances_ask_for_no_local_driver(tmp_path):
+    project, path, record = render(tmp_path, framework="sagemaker", target="cuda", platform="macos-arm64")
+    check = load_check(path, project.package)
+    assert record["remote_accelerator"] is True and "min_driver_linux" not in record["facts"]
+    machine = fine_machine(check, record, aws={"credentials": "sso", "region": "us-east-1"})
+    assert problems(check, record, machine) == []
+    assert [c.name for c in check.compare(record, machine).checks if "nvidia" in c.name] == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def test_gpu_target_for_sklearn_says_it_uses_the_cpu(tmp_path):
 
 
 def test_without_framework_it_generates_the_top_recommendation(tmp_path):
-    from scaffold.recommend import make_profile
+    from scaffold.recommender import make_profile
 
     profile = make_profile(experience="beginner", task="tabular-classification", data_size="small")
     project = generate("Demo", profile=profile, target="cpu", output_dir=tmp_path)
@@ -127,8 +126,7 @@ def fake_templates(tmp_path, monkeypatch):
     (root / "sklearn-pipeline" / "partials").mkdir()
     (root / "sklearn-pipeline" / "partials" / "readme_about.md").write_text("About.")
     (root / "sklearn-pipeline" / "cookiecutter.json").write_text("{}")
-    # The module, not the public function of the same name that `scaffold.generate` resolves to.
-    monkeypatch.setattr(importlib.import_module("scaffold.generate"), "templates_dir", lambda: root)
+    monkeypatch.setattr("scaffold.generator.templates_dir", lambda: root)
     return root
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from scaffold import UsageError, recommend
 from scaffold.models import FRAMEWORK_IDS, SITUATION, Profile
-from scaffold.recommend import make_profile, rank
+from scaffold.recommender import make_profile, rank
 
 # (situation, expected winner, the claim of FRAMEWORKS.md it checks)
 SITUATIONS = [

@@ -13,11 +13,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 def test_a_machine_exactly_like_the_target_has_no_problems():
     record = json.loads((PROJECT / ".scaffold.json").read_text(encoding="utf-8"))
     facts = record.get("facts") or {}
+    driver_key = "min_driver_windows" if record["platform"].startswith("windows") else "min_driver_linux"
     ideal = check.Machine(
         platform=record["platform"],
         python=record["python"] + ".0",
         installed=record["pins"],
-        nvidia_driver=str(facts.get("min_driver_linux", "999")) if record["accelerator"] == "cuda" else None,
+        nvidia_driver=str(facts.get(driver_key, "999")) if record["accelerator"] == "cuda" else None,
         nvidia_source="recorded",
         rocm=record["accelerator_version"] or None,
         java=(facts.get("java") or [None])[0],

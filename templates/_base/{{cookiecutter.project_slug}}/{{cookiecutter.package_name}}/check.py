@@ -202,7 +202,7 @@ def inspect(
             return value
         return run() if probe else ""
 
-    accelerator = record.get("accelerator", "cpu")
+    accelerator = "remote" if record.get("remote_accelerator") else record.get("accelerator", "cpu")
     facts = record.get("facts") or {}
     plat = platform if platform is not None else (this_platform() if probe else None)
     driver, source = None, ""
@@ -276,7 +276,9 @@ def compare(record: Mapping[str, Any], machine: Machine, *, locked: bool = False
         checks.append(Check("packages", True, f"{len(pins)} pinned distributions installed at their pins"))
 
     accelerator, acc_version = record.get("accelerator", "cpu"), record.get("accelerator_version", "")
-    if accelerator == "cuda":
+    if record.get("remote_accelerator"):
+        pass  # the GPU is a cloud instance (SageMaker): nothing to look for on this machine
+    elif accelerator == "cuda":
         key = "min_driver_windows" if platform.startswith("windows") else "min_driver_linux"
         minimum = str(facts.get(key, ""))
         cpu_instead = f"or generate for the CPU: {again} --target cpu"

@@ -162,6 +162,8 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
             "accelerator_version": context["accelerator_version"],
             "pins": exact_pins(context["requirements"] + context["dev_requirements"], _target(context)),
             "facts": context["facts"],
+            # SageMaker's GPUs are AWS instances: `check` then asks for no local driver.
+            "remote_accelerator": fw.remote_accelerator,
             "answers": dict(answers),
         }
         (out / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,0 +1,458 @@
+"""The remote workflows: upload, training job, AutoML job, wait, deploy, predict, cleanup.
+
+Each builds the exact requests (see ``aws.Request``) and hands them to a ``Sender``, which
+sends them or, on --dry-run, prints them. Names of what was created go to ``State``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tarfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import entry_point
+from .aws import CloudError, Request, Sender
+from .config import Config, ConfigError
+from .images import image_uri
+from .state import State
+
+# Autopilot refuses smaller tables (its job fails at the data-split step).
+AUTOML_MIN_ROWS = 500
+TRAINING_DONE, TRAINING_FAILED = {"Completed"}, {"Failed", "Stopped"}
+AUTOML_DONE, AUTOML_FAILED = {"Completed"}, {"Failed", "Stopped"}
+ENDPOINT_DONE, ENDPOINT_FAILED = {"InService"}, {"Failed", "OutOfService"}
+
+
+class JobFailed(CloudError):
+    """Raised when a job or endpoint ends in a failed state; carries SageMaker's FailureReason."""
+
+
+class WaitTimeout(CloudError):
+    """Raised when something is still running after the wait's timeout (it keeps running)."""
+
+
+def resource_name(config: Config, max_length: int = 63) -> str:
+    """``PREFIX-YYYYmmdd-HHMMSS``, cut to SageMaker's limit for the resource (63; AutoML: 32)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    base = "".join(ch if ch.isalnum() else "-" for ch in config.prefix).strip("-") or "job"
+    return f"{base[: max_length - len(stamp) - 1].rstrip('-')}-{stamp}"
+
+
+def data_uri(config: Config) -> str:
+    """Where ``upload`` puts the table and the training job reads it (an S3 prefix)."""
+    return config.s3_uri("data", "train") + "/"
+
+
+def count_rows(path: Path) -> int:
+    """Data rows of a CSV file with a header."""
+    with path.open(newline="") as handle:
+        return max(sum(1 for row in csv.reader(handle) if row) - 1, 0)
+
+
+# ---- upload ----
+
+
+def upload(sender: Sender, path: Path | None = None) -> str:
+    """Put the table into S3 under PREFIX/data/train/ and return that prefix."""
+    config = sender.config
+    path = path or config.data_path
+    if not path.is_file():
+        raise ConfigError(f"data file {path} not found (set data.path in sagemaker.toml or pass --data)")
+    bucket = config.require_bucket()
+    key = data_uri(config).removeprefix(f"s3://{bucket}/") + path.name
+    sender.send(Request("s3", "head_bucket", {"Bucket": bucket}))
+    body = path.read_bytes()
+    sender.send(Request("s3", "put_object", {"Bucket": bucket, "Key": key, "Body": body},
+                        body_label=f"<{path}: {len(body)} bytes>"))
+    print(f"uploaded {path} -> s3://{bucket}/{key}", file=sender.out)
+    return data_uri(config)
+
+
+# ---- training job ----
+
+
+def source_bundle() -> bytes:
+    """sourcedir.tar.gz: the entry-point script and the scikit-learn it needs.
+
+    The requirements.txt pins the scikit-learn installed here, so the container trains with
+    the same release as ``python -m ... train`` (SageMaker's toolkits pip-install it first).
+    """
+    script = Path(entry_point.__file__).read_bytes()
+    requirements = f"scikit-learn=={metadata.version('scikit-learn')}\n".encode()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in (("entry_point.py", script), ("requirements.txt", requirements)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0  # same bytes for the same code: reproducible uploads
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def training_job_request(config: Config, name: str, image: str, code_uri: str) -> Request:
+    """CreateTrainingJob in script mode: the framework image runs entry_point.py from code_uri."""
+    hyperparameters = {"target": config.target, **config.hyperparameters}
+    # Script-mode images read every hyperparameter as JSON (what the SageMaker SDK sends).
+    encoded = {key: json.dumps(value) for key, value in hyperparameters.items()}
+    encoded |= {
+        "sagemaker_program": json.dumps("entry_point.py"),
+        "sagemaker_submit_directory": json.dumps(code_uri),
+        "sagemaker_region": json.dumps(config.region),
+    }
+    return Request("sagemaker", "create_training_job", {
+        "TrainingJobName": name,
+        "RoleArn": config.require_role(),
+        "AlgorithmSpecification": {"TrainingImage": image, "TrainingInputMode": "File"},
+        "HyperParameters": encoded,
+        "InputDataConfig": [{
+            "ChannelName": "train",
+            "ContentType": "text/csv",
+            "DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": data_uri(config), "S3DataDistributionType": "FullyReplicated",
+            }},
+        }],
+        "OutputDataConfig": {"S3OutputPath": config.s3_uri("output")},
+        "ResourceConfig": {
+            "InstanceType": config.training_instance_type,
+            "InstanceCount": config.training_instance_count,
+            "VolumeSizeInGB": config.volume_size_gb,
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": config.max_runtime_seconds},
+        "Tags": config.tag_list(),
+    })
+
+
+def remote_train(sender: Sender, state: State) -> str:
+    """Start a training job on the uploaded data and return its name."""
+    config = sender.config
+    name = resource_name(config)
+    bucket = config.require_bucket()
+    config.require_role()
+    image = image_uri(config, "training", config.training_instance_type)
+    prefix = data_uri(config).removeprefix(f"s3://{bucket}/")
+    listing = sender.send(Request("s3", "list_objects_v2", {"Bucket": bucket, "Prefix": prefix, "MaxKeys": 1}))
+    if listing is not None and not listing.get("KeyCount"):
+        raise ConfigError(f"no training data under {data_uri(config)}: run `upload` first")
+    code_uri = config.s3_uri("code", name, "sourcedir.tar.gz")
+    bundle = source_bundle()
+    sender.send(Request("s3", "put_object",
+                        {"Bucket": bucket, "Key": code_uri.removeprefix(f"s3://{bucket}/"), "Body": bundle},
+                        body_label=f"<sourcedir.tar.gz: entry_point.py + requirements.txt, {len(bundle)} bytes>"))
+    if sender.send(training_job_request(config, name, image, code_uri)) is not None:
+        state.update(training_job=name)
+    print(f"training job {name} on {config.training_instance_type} ({image})", file=sender.out)
+    return name
+
+
+# ---- AutoML (Autopilot): a table and a target column in, a model out ----
+
+
+def automl_request(config: Config, name: str, input_uri: str, target: str) -> Request:
+    """CreateAutoMLJobV2 for a tabular problem; CompletionCriteria caps its cost and time."""
+    return Request("sagemaker", "create_auto_ml_job_v2", {
+        "AutoMLJobName": name,
+        "AutoMLJobInputDataConfig": [{
+            "ChannelType": "training",
+            "ContentType": "text/csv;header=present",
+            "CompressionType": "None",
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": input_uri}},
+        }],
+        "OutputDataConfig": {"S3OutputPath": config.s3_uri("automl", name, "output")},
+        "AutoMLProblemTypeConfig": {"TabularJobConfig": {
+            "TargetAttributeName": target,
+            "ProblemType": config.automl_problem_type,
+            "CompletionCriteria": {
+                "MaxCandidates": config.automl_max_candidates,
+                "MaxAutoMLJobRuntimeInSeconds": config.automl_max_runtime_seconds,
+            },
+        }},
+        "RoleArn": config.require_role(),
+        "Tags": config.tag_list(),
+    })
+
+
+def automl(sender: Sender, state: State, path: Path | None = None, target: str | None = None) -> str:
+    """Upload ``path`` and start an AutoML job that predicts ``target``; return the job name."""
+    config = sender.config
+    path = path or config.data_path
+    target = target or config.target
+    if not path.is_file():
+        raise ConfigError(f"data file {path} not found")
+    config.require_role()
+    bucket = config.require_bucket()
+    rows = count_rows(path)
+    if rows < AUTOML_MIN_ROWS:
+        print(f"warning: {path} has {rows} rows; Autopilot needs at least {AUTOML_MIN_ROWS} and will fail "
+              "the job otherwise", file=sender.out)
+    name = resource_name(config, max_length=32)
+    key = f"{config.prefix}/automl/{name}/input/{path.name}"
+    body = path.read_bytes()
+    sender.send(Request("s3", "put_object", {"Bucket": bucket, "Key": key, "Body": body},
+                        body_label=f"<{path}: {len(body)} bytes>"))
+    input_uri = config.s3_uri("automl", name, "input") + "/"
+    if sender.send(automl_request(config, name, input_uri, target)) is not None:
+        state.update(automl_job=name)
+    print(f"AutoML job {name}: predicting {target!r} from {path}", file=sender.out)
+    return name
+
+
+# ---- status and wait ----
+
+
+@dataclass(frozen=True)
+class Watch:
+    """How to describe one kind of resource and read its status."""
+
+    kind: str
+    operation: str
+    name_key: str
+    status_key: str
+    done: set[str]
+    failed: set[str]
+    detail_key: str = ""
+
+
+WATCHES = {
+    "training": Watch("training job", "describe_training_job", "TrainingJobName", "TrainingJobStatus",
+                      TRAINING_DONE, TRAINING_FAILED, "SecondaryStatus"),
+    "automl": Watch("AutoML job", "describe_auto_ml_job_v2", "AutoMLJobName", "AutoMLJobStatus",
+                    AUTOML_DONE, AUTOML_FAILED, "AutoMLJobSecondaryStatus"),
+    "endpoint": Watch("endpoint", "describe_endpoint", "EndpointName", "EndpointStatus",
+                      ENDPOINT_DONE, ENDPOINT_FAILED),
+}
+STATE_KEYS = {"training": "training_job", "automl": "automl_job", "endpoint": "endpoint"}
+
+
+def resolve_name(state: State, kind: str, name: str | None) -> str:
+    """The given name, else the last one recorded, else a ConfigError saying what to run."""
+    name = name or state.get(STATE_KEYS[kind])
+    if not name:
+        raise ConfigError(f"no {WATCHES[kind].kind} given and none recorded: pass a name or start one first")
+    return name
+
+
+def describe(sender: Sender, kind: str, name: str) -> dict[str, Any] | None:
+    """The Describe* response for ``name`` (None on a dry run)."""
+    watch = WATCHES[kind]
+    return sender.send(Request("sagemaker", watch.operation, {watch.name_key: name}))
+
+
+def status_line(kind: str, description: dict[str, Any]) -> str:
+    """``Status (detail)``, e.g. ``InProgress (Training)``."""
+    watch = WATCHES[kind]
+    status = description[watch.status_key]
+    detail = description.get(watch.detail_key) if watch.detail_key else None
+    return f"{status} ({detail})" if detail and detail != status else status
+
+
+def wait(
+    sender: Sender,
+    kind: str,
+    name: str,
+    *,
+    timeout: float,
+    poll: float = 15.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any] | None:
+    """Poll until ``name`` finishes, printing each change of status.
+
+    Raises JobFailed with SageMaker's FailureReason, or WaitTimeout after ``timeout`` seconds:
+    the job itself keeps running (an AutoML job can take hours), so the message says how to
+    check on it or stop it.
+    """
+    watch = WATCHES[kind]
+    started = time.monotonic()
+    last = ""
+    while True:
+        description = describe(sender, kind, name)
+        if description is None:  # dry run: the one Describe request was printed
+            return None
+        line = status_line(kind, description)
+        elapsed = time.monotonic() - started
+        if line != last:
+            print(f"[{elapsed:6.0f}s] {watch.kind} {name}: {line}", file=sender.out, flush=True)
+            last = line
+        status = description[watch.status_key]
+        if status in watch.done:
+            return description
+        if status in watch.failed:
+            reason = description.get("FailureReason") or "SageMaker gave no FailureReason"
+            raise JobFailed(f"{watch.kind} {name} ended {status}: {reason}")
+        if elapsed + poll > timeout:
+            stop = f", or stop it: aws sagemaker stop-auto-ml-job --auto-ml-job-name {name}" if kind == "automl" else ""
+            raise WaitTimeout(
+                f"{watch.kind} {name} is still {status} after {elapsed:.0f}s; it keeps running (and "
+                f"billing). Check it later with `status --{kind} {name}` or `wait --{kind} {name}`{stop}"
+            )
+        sleep(poll)
+
+
+# ---- deploy ----
+
+
+def _model_data(sender: Sender, job: str) -> str:
+    """The model.tar.gz of a completed training job."""
+    description = describe(sender, "training", job)
+    if description is None:  # dry run: where SageMaker puts it by convention
+        return f"{sender.config.s3_uri('output')}/{job}/output/model.tar.gz"
+    status = description["TrainingJobStatus"]
+    if status != "Completed":
+        raise CloudError(f"training job {job} is {status}; deploy needs a Completed job (see `wait --training {job}`)")
+    return description["ModelArtifacts"]["S3ModelArtifacts"]
+
+
+def _automl_containers(sender: Sender, job: str) -> list[dict[str, Any]]:
+    """Inference containers of an AutoML job's best candidate."""
+    description = describe(sender, "automl", job)
+    if description is None:
+        return [{"Image": f"<BestCandidate.InferenceContainers of {job}>"}]
+    if description["AutoMLJobStatus"] != "Completed" or "BestCandidate" not in description:
+        raise CloudError(f"AutoML job {job} is {status_line('automl', description)}; it has no best "
+                         f"candidate to deploy yet (see `wait --automl {job}`)")
+    return description["BestCandidate"]["InferenceContainers"]
+
+
+def deploy(sender: Sender, state: State, *, training_job: str | None = None, automl_job: str | None = None) -> str:
+    """Create model, endpoint config and endpoint from a training job (or an AutoML job)."""
+    config = sender.config
+    role = config.require_role()
+    name = resource_name(config)
+    model: dict[str, Any] = {"ModelName": name, "ExecutionRoleArn": role, "Tags": config.tag_list()}
+    if automl_job:
+        model["Containers"] = _automl_containers(sender, automl_job)
+    else:
+        job = resolve_name(state, "training", training_job)
+        model["PrimaryContainer"] = {
+            "Image": image_uri(config, "inference", config.hosting_instance_type),
+            "ModelDataUrl": _model_data(sender, job),
+            # The serving toolkits import the script that training left in model.tar.gz/code/
+            # and call its model_fn, input_fn, predict_fn and output_fn.
+            "Environment": {
+                "SAGEMAKER_PROGRAM": "entry_point.py",
+                "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/" + entry_point.CODE_DIR,
+                "SAGEMAKER_REGION": config.region,
+                "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            },
+        }
+    requests = [
+        Request("sagemaker", "create_model", model),
+        Request("sagemaker", "create_endpoint_config", {
+            "EndpointConfigName": name,
+            "ProductionVariants": [{
+                "VariantName": "AllTraffic",
+                "ModelName": name,
+                "InstanceType": config.hosting_instance_type,
+                "InitialInstanceCount": config.hosting_instance_count,
+            }],
+            "Tags": config.tag_list(),
+        }),
+        Request("sagemaker", "create_endpoint", {"EndpointName": name, "EndpointConfigName": name,
+                                                 "Tags": config.tag_list()}),
+    ]
+    for request in requests:
+        sent = sender.send(request)
+        if sent is not None:
+            # Recorded one by one so cleanup finds whatever was made, even after a failure midway.
+            state.update(**{request.operation.removeprefix("create_"): name})
+    print(f"endpoint {name} on {config.hosting_instance_type}: billed until `cleanup`", file=sender.out)
+    return name
+
+
+# ---- predict ----
+
+
+def feature_rows(path: Path, target: str, limit: int) -> str:
+    """The first ``limit`` rows of a CSV table as headerless CSV, without the target column."""
+    with path.open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        drop = header.index(target) if target in header else None
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for i, row in enumerate(r for r in reader if r):
+            if i >= limit:
+                break
+            writer.writerow([v for j, v in enumerate(row) if j != drop])
+    return out.getvalue()
+
+
+def predict(sender: Sender, state: State, body: str, endpoint: str | None = None) -> Any:
+    """Send CSV rows to the endpoint; return its JSON answer (or text, if it is not JSON)."""
+    name = resolve_name(state, "endpoint", endpoint)
+    response = sender.send(Request("sagemaker-runtime", "invoke_endpoint", {
+        "EndpointName": name, "ContentType": "text/csv", "Accept": "application/json", "Body": body.encode(),
+    }, body_label=body))
+    if response is None:
+        return None
+    text = response["Body"].read().decode("utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+# ---- cleanup ----
+
+
+def _delete(sender: Sender, operation: str, key: str, name: str) -> None:
+    try:
+        sender.send(Request("sagemaker", operation, {key: name}))
+        if not sender.dry_run:
+            print(f"deleted {key.removesuffix('Name')} {name}", file=sender.out)
+    except CloudError as exc:
+        if "could not find" not in str(exc).lower() and "not found" not in str(exc).lower():
+            raise
+        print(f"{key.removesuffix('Name')} {name} was already gone", file=sender.out)
+
+
+def cleanup(sender: Sender, state: State, endpoint: str | None = None) -> list[str]:
+    """Delete the endpoint, its config and model; return what is still running (and billing)."""
+    # deploy gives model, config and endpoint one name and records each as it is made, so a
+    # deploy that failed midway (say, on the endpoint quota) is still cleaned up.
+    recorded = state.get("endpoint") or state.get("endpoint_config") or state.get("model")
+    name = endpoint or recorded
+    if not name:
+        raise ConfigError("no endpoint given and none recorded: pass --endpoint NAME")
+    config_name = model_name = name
+    if name != recorded and not sender.dry_run:  # made elsewhere: ask it for its parts
+        config_name = describe(sender, "endpoint", name)["EndpointConfigName"]  # type: ignore[index]
+        variants = sender.send(Request("sagemaker", "describe_endpoint_config", {"EndpointConfigName": config_name}))
+        model_name = variants["ProductionVariants"][0]["ModelName"]  # type: ignore[index]
+    _delete(sender, "delete_endpoint", "EndpointName", name)
+    _delete(sender, "delete_endpoint_config", "EndpointConfigName", config_name)
+    _delete(sender, "delete_model", "ModelName", model_name)
+    if not sender.dry_run and name == recorded:
+        state.update(endpoint=None, endpoint_config=None, model=None)
+    return still_running(sender)
+
+
+def still_running(sender: Sender) -> list[str]:
+    """Endpoints, training jobs and AutoML jobs of this account and region that cost money now."""
+    found: list[str] = []
+    checks = [
+        ("list_endpoints", {}, "Endpoints", "EndpointName", "EndpointStatus", {"Deleting"}, "endpoint"),
+        ("list_training_jobs", {"StatusEquals": "InProgress"}, "TrainingJobSummaries", "TrainingJobName",
+         "TrainingJobStatus", set(), "training job"),
+        ("list_auto_ml_jobs", {"StatusEquals": "InProgress"}, "AutoMLJobSummaries", "AutoMLJobName",
+         "AutoMLJobStatus", set(), "AutoML job"),
+    ]
+    for operation, params, list_key, name_key, status_key, ignore, label in checks:
+        response = sender.send(Request("sagemaker", operation, params))
+        for item in (response or {}).get(list_key, []):
+            if item.get(status_key) not in ignore:
+                found.append(f"{label} {item[name_key]} ({item.get(status_key)})")
+    if found:
+        print(f"warning: still running in {sender.config.region}, and costing money:", file=sender.out)
+        for line in found:
+            print(f"  {line}", file=sender.out)
+    elif not sender.dry_run:
+        print(f"nothing else is running in {sender.config.region}", file=sender.out)
+    return found

@@ -1,0 +1,1 @@
+"""{{ cookiecutter.project_name }}: a Spark MLlib training job that runs locally or on a cluster."""
