@@ -17,6 +17,7 @@ _EXPORTS = {
     "detect": "api",
     "frameworks": "api",
     "generate": "api",
+    "lock": "api",
     "recommend": "api",
     "resolve_pins": "api",
     "CatalogError": "errors",
@@ -27,6 +28,7 @@ _EXPORTS = {
     "ToolError": "errors",
     "UsageError": "errors",
     "FrameworkInfo": "models",
+    "LockFile": "models",
     "Machine": "models",
     "PinSet": "models",
     "Profile": "models",
@@ -53,7 +55,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .api import detect, frameworks, generate, recommend, resolve_pins
+    from .api import detect, frameworks, generate, lock, recommend, resolve_pins
     from .errors import (
         CatalogError,
         DestinationError,
@@ -63,4 +65,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         ToolError,
         UsageError,
     )
-    from .models import FrameworkInfo, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target
+    from .models import FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import hardware
+from . import hardware, locking
 from . import pins as _pins
 from .catalog import default_catalog
 from .errors import TargetError, UsageError
-from .models import PYTHONS, FrameworkInfo, Machine, PinSet, Profile, Project, Recommendation
+from .models import PYTHONS, FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Recommendation
 from .naming import slugify
 from .recommender import make_profile, rank
 
@@ -85,11 +85,12 @@ def resolve_pins(
                               + ", ".join(hardware.PLATFORMS))
     hardware.check_platform(platform)
     notes: list[str] = []
-    if spec.accelerator == "auto" and catalog.get(framework).remote_accelerator:
+    auto = spec.accelerator == "auto"
+    if auto and catalog.get(framework).remote_accelerator:
         spec = hardware.TargetSpec("cpu")
         notes.append(f"auto: {catalog.get(framework).name} runs on instances in the cloud, not on this machine; "
                      "pinned for CPU instances (use --target cuda for GPU instances)")
-    elif spec.accelerator == "auto":
+    elif auto:
         machine = machine or hardware.detect()
         spec, note = _auto(machine, platform)
         notes.append(note)
@@ -98,7 +99,7 @@ def resolve_pins(
     for py in pythons:
         try:
             pinset = _resolve_auto_aware(catalog, framework, spec, platform, py, framework_version, options, notes,
-                                         auto=bool(notes))
+                                         auto=auto)
         except TargetError as e:
             if python or not str(e).startswith("--python"):
                 raise
@@ -107,6 +108,8 @@ def resolve_pins(
         if not python and py != hardware.this_python():
             notes.append(f"Python {hardware.this_python()} (this interpreter) is not supported by "
                          f"{catalog.get(framework).name} {pinset.framework_version}; pinned for Python {py}")
+        if auto:
+            notes[0] = _auto_outcome(notes[0], spec, pinset, catalog.get(framework).name)
         return _with_notes(pinset, notes)
     assert error is not None
     raise error
@@ -120,15 +123,33 @@ def _python_candidates(framework: str) -> list[str]:
 
 
 def _auto(machine: Machine, platform: str) -> tuple[hardware.TargetSpec, str]:
+    """The target ``auto`` asks the resolver for, and the note that says what was found."""
+    driver = machine.details.get("driver_version")
+    gpu = str(machine.details.get("gpu", "a GPU"))
     if machine.accelerator in ("cuda", "rocm") and machine.accelerator_version:
         spec = hardware.TargetSpec(machine.accelerator, None, at_most=machine.accelerator_version)
-        driver = machine.details.get("driver_version")
-        found = f"{machine.details.get('gpu', 'a GPU')}" + (f" with driver {driver}" if driver else "")
-        return spec, (f"auto: found {found}, which runs {machine.accelerator.upper()} {machine.accelerator_version}.x; "
-                      "picked the newest build it can run")
+        if machine.accelerator == "cuda":
+            found = f"{gpu} with driver {driver}" if driver else gpu
+            return spec, (f"auto: found {found}, which runs CUDA {machine.accelerator_version}.x at most "
+                          "(NVIDIA's minimum driver per CUDA major)")
+        return spec, f"auto: found ROCm {machine.accelerator_version}"
+    if driver:  # a GPU whose driver is too old for any CUDA build in the catalog
+        minimum = hardware.driver_facts("12")["min_driver_windows" if platform.startswith("windows")
+                                               else "min_driver_linux"]
+        return hardware.TargetSpec("cpu"), (f"auto: found {gpu} with driver {driver}, too old for CUDA 12 (needs >= "
+                                            f"{minimum}); pinned for the CPU. Update the driver and generate "
+                                            "again to use the GPU")
     if machine.accelerator == "mps" and platform == "macos-arm64":
         return hardware.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
     return hardware.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
+
+
+def _auto_outcome(note: str, spec: hardware.TargetSpec, pinset: PinSet, name: str) -> str:
+    """Complete the ``auto`` note with what was picked, so the user sees why this build."""
+    if spec.accelerator in ("cuda", "rocm") and pinset.target.accelerator == spec.accelerator:
+        return (f"{note}; picked {pinset.target.name}, the newest {spec.accelerator.upper()} build of {name} "
+                f"{pinset.framework_version} it can run")
+    return note
 
 
 def _resolve_auto_aware(catalog: Any, framework: str, spec: hardware.TargetSpec, platform: str, python: str,
@@ -167,13 +188,16 @@ def generate(
     dry_run: bool = False,
     answers: Mapping[str, Any] | None = None,
     machine: Machine | None = None,
+    lock: bool = False,
 ) -> Project:
     """Generate a starter project named ``name`` under ``output_dir``.
 
     Without ``framework`` it recommends from ``profile`` and generates the top pick (the result's
     ``recommendation`` says why). Every input is checked before anything is written; an existing
     non-empty destination is refused unless ``force``. ``dry_run`` renders and lists the files
-    without writing them.
+    without writing them. ``lock`` also resolves the full dependency tree for the target with uv
+    (network needed) and writes it, hash-pinned, as ``requirements.lock``; if that fails, nothing
+    is written.
     """
     # Loaded here, not at the top: it is the only path that needs the generator.
     from .generator import build_context, check_destination, make_project, next_steps, render
@@ -188,15 +212,52 @@ def generate(
                           framework_version=framework_version, options=options, machine=machine)
     fw = catalog.get(framework)
     dest = check_destination(Path(output_dir).expanduser().absolute(), slug, force)
-    steps = next_steps(slug, package, pinset)
+    extra: dict[str, str] = {}
+    if lock:  # before anything is written: no network, no project
+        extra[locking.LOCK_FILE] = "" if dry_run else locking.compile_lock(
+            locking.pin_lines(pinset), platform=pinset.target.platform, python=pinset.target.python)
+    steps = next_steps(slug, package, pinset, locked=lock)
     context = build_context(name=name, slug=slug, package=package, fw=fw, pins=pinset,
-                            build_requires=catalog.build_requires, steps=steps)
+                            build_requires=catalog.build_requires, steps=steps, locked=lock)
     recorded = dict(answers or {})
     recorded.setdefault("name", name)
     recorded.setdefault("framework", framework)
     recorded.setdefault("target", target)
     if profile is not None:
         recorded.setdefault("situation", profile.as_dict())
-    files = render(fw=fw, context=context, answers=recorded, dest=dest, force=force, dry_run=dry_run)
+    files = render(fw=fw, context=context, answers=recorded, dest=dest, force=force, dry_run=dry_run,
+                   extra_files=extra)
     return make_project(dest=dest, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
                         recommendation=recommendation)
+
+
+def lock(project_dir: str | Path = ".", *, env: Mapping[str, str] | None = None) -> LockFile:
+    """Lock a generated project: resolve its requirements.txt for the target in its ``.scaffold.json``.
+
+    Writes ``requirements.lock`` (every package of the tree, with hashes) atomically; a failure
+    (no network, pins that do not resolve) raises :class:`ToolError` and leaves no file behind.
+    ``env`` replaces the environment uv runs with (e.g. to point it at another index).
+    """
+    import json
+
+    project = Path(project_dir).expanduser().absolute()
+    record_path, requirements = project / ".scaffold.json", project / "requirements.txt"
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        platform, python = record["platform"], record["python"]
+    except FileNotFoundError:
+        raise UsageError(f"no .scaffold.json in {project}: run `scaffold lock` inside a project generated by "
+                         "scaffold-ml, or pass --project DIR") from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise UsageError(f"cannot read {record_path} ({e}); it needs the platform and python of the target") from e
+    try:
+        text = requirements.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read {requirements} ({e}); the lock is made from it") from e
+    lock_text = locking.compile_lock(locking.requirements_lines(text), platform=platform, python=python,
+                                     env=dict(env) if env is not None else None)
+    from .generator import write_lock  # the only writer; loaded only when a lock is written
+
+    path = write_lock(project, lock_text)
+    return LockFile(path=str(path), platform=platform, python=python, packages=locking.count_packages(lock_text),
+                    install=locking.INSTALL_FROM_LOCK)

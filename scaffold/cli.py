@@ -104,6 +104,8 @@ def new(
                                                       help="SageMaker container: sklearn | pytorch | tensorflow"),
     force: bool = typer.Option(False, "--force", help="replace an existing, non-empty project folder"),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the files that would be written; write nothing"),
+    lock: bool = typer.Option(False, "--lock", help="also write requirements.lock: the full tree, hash-pinned for "
+                              "the target, resolved with uv (needs the network)"),
     no_input: bool = typer.Option(False, "--no-input", help="never prompt"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
     experience: str | None = _exp,
@@ -131,7 +133,7 @@ def new(
         }.items() if v is not None}
         project = generate(name, framework=framework, framework_version=framework_version, target=target,
                            platform=platform, python=python, output_dir=output_dir, options=options,
-                           profile=profile, force=force, dry_run=dry_run, answers=answers)
+                           profile=profile, force=force, dry_run=dry_run, answers=answers, lock=lock)
     except ScaffoldError as e:
         _fail(e)
     if as_json:
@@ -183,6 +185,28 @@ def frameworks(as_json: bool = typer.Option(False, "--json", help="print JSON fo
         typer.echo(f"{'':<11} targets: {', '.join(f.targets) or '-'}; python: {', '.join(f.pythons) or '-'}")
 
 
+@app.command("lock")
+def lock_command(
+    project: str = typer.Option(".", "--project", "-p", help="the generated project's folder (default: here)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """Write requirements.lock: the project's full dependency tree, hash-pinned for its target (uv; needs network)."""
+    from .api import lock
+
+    try:
+        result = lock(project)
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    typer.echo(f"Wrote {result.path}: {result.packages} packages with hashes for {result.platform}, "
+               f"Python {result.python}")
+    typer.echo("Install with:")
+    for step in result.install:
+        typer.echo(f"  {step}")
+
+
 @app.command()
 def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for machines")) -> None:
     """Show what this machine is: platform, Python, accelerator and its version."""
@@ -194,6 +218,72 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
         return
     for key, value in machine.as_dict().items():
         typer.echo(f"{key}: {value}")
+
+
+catalog_app = typer.Typer(name="catalog", help="Maintainer commands for the framework catalog.",
+                          no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("check")
+def catalog_check_command(
+    framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """List releases on PyPI newer than the catalog's newest pins (needs the network)."""
+    from .catalog import default_catalog
+    from .maintain import catalog_check
+
+    try:
+        report = catalog_check(default_catalog(), framework or None)
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps({"frameworks": [r.as_dict() for r in report]}, indent=2))
+    else:
+        for r in report:
+            pinned = f"newest pinned {r.newest_pinned}" if r.newest_pinned else "nothing pinned yet"
+            if not r.newer:
+                typer.echo(f"{r.framework:<11} {r.package:<14} {pinned}: up to date")
+                continue
+            shown = ", ".join(f"{v} ({d})" for v, d in r.newer[:8]) + (" ..." if len(r.newer) > 8 else "")
+            typer.echo(f"{r.framework:<11} {r.package:<14} {pinned}; newer on PyPI: {shown}")
+    if strict and any(r.newer for r in report):
+        raise typer.Exit(1)
+
+
+@catalog_app.command("prove")
+def catalog_prove_command(
+    framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
+    jobs: int = typer.Option(4, "--jobs", "-j", help="resolutions at once"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """Resolve every combination the catalog claims with uv; print claimed/resolved/unverified/failed.
+
+    Exits 1 when any combination fails; an unreachable index counts as unverified, never as resolved.
+    """
+    from .catalog import default_catalog
+    from .maintain import format_table, prove_pins
+
+    try:
+        report = prove_pins(default_catalog(), framework or None, jobs=jobs)
+    except ScaffoldError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        typer.echo(format_table(report.counts()))
+        unverified: dict[str, list[str]] = {}
+        for c in report.combinations:
+            if c.outcome == "unverified":
+                unverified.setdefault(c.detail, []).append(c.framework)
+        for reason, fids in unverified.items():
+            typer.echo(f"unverified: {len(fids)} combinations ({', '.join(dict.fromkeys(fids))}): {reason}")
+        for c in report.failed:
+            typer.echo(f"failed: {c.label}: {c.detail}", err=True)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -17,7 +17,9 @@ from typing import Any
 from . import __version__
 from ._paths import templates_dir
 from .errors import DestinationError, GenerationError
-from .models import Framework, PinSet, Project, Recommendation
+from .locking import INSTALL_FROM_LOCK, LOCK_FILE
+from .models import Framework, PinSet, Project, Recommendation, Target
+from .pins import exact_pins
 
 BASE = "_base"
 SLUG_DIR = "{{cookiecutter.project_slug}}"
@@ -41,12 +43,13 @@ def check_destination(output_dir: Path, slug: str, force: bool) -> Path:
     return dest
 
 
-def next_steps(slug: str, package: str, pins: PinSet) -> tuple[str, ...]:
+def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False) -> tuple[str, ...]:
+    install = list(INSTALL_FROM_LOCK) if locked else ["pip install -r requirements.txt"]
     steps = [
         f"cd {slug}",
         "python -m venv .venv && . .venv/bin/activate" if not pins.target.platform.startswith("windows")
         else r"python -m venv .venv && .venv\Scripts\activate",
-        "pip install -r requirements.txt",
+        *install,
         f"python -m {package} train",
         "python -m pytest",
     ]
@@ -54,7 +57,7 @@ def next_steps(slug: str, package: str, pins: PinSet) -> tuple[str, ...]:
 
 
 def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: PinSet,
-                  build_requires: tuple[str, ...], steps: tuple[str, ...]) -> dict[str, Any]:
+                  build_requires: tuple[str, ...], steps: tuple[str, ...], locked: bool = False) -> dict[str, Any]:
     """The values every template sees as ``cookiecutter.<key>`` (docs/STARTERS.md)."""
     return {
         "project_name": name,
@@ -80,6 +83,7 @@ def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: Pi
         "notes": list(pins.notes),
         "next_steps": list(steps),
         "scaffold_version": __version__,
+        "locked": locked,  # a requirements.lock comes with the project (scaffold new --lock)
     }
 
 
@@ -112,8 +116,12 @@ def _starter_settings(starter: str) -> dict[str, Any]:
 
 
 def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any], dest: Path,
-           force: bool, dry_run: bool = False) -> tuple[str, ...]:
-    """Render ``fw``'s starter into ``dest``; return the relative paths of the files written."""
+           force: bool, dry_run: bool = False, extra_files: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Render ``fw``'s starter into ``dest``; return the relative paths of the files written.
+
+    ``extra_files`` (relative path -> text, e.g. ``requirements.lock``) are written beside the rendered
+    files before the project moves into place, so they arrive with it or not at all.
+    """
     from cookiecutter.exceptions import CookiecutterException  # heavy: only when generating
     from cookiecutter.generate import generate_files
     from jinja2 import TemplateError
@@ -148,9 +156,19 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
             "project_name": context["project_name"],
             "options": context["options"],
             "requirements": context["requirements"] + context["dev_requirements"],
+            # What `python -m <package> check` compares the machine with: the exact pins that apply on
+            # the target (markers evaluated) and the facts of the release/variant (min_driver_*, java).
+            "accelerator": context["accelerator"],
+            "accelerator_version": context["accelerator_version"],
+            "pins": exact_pins(context["requirements"] + context["dev_requirements"], _target(context)),
+            "facts": context["facts"],
+            # SageMaker's GPUs are AWS instances: `check` then asks for no local driver.
+            "remote_accelerator": fw.remote_accelerator,
             "answers": dict(answers),
         }
         (out / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        for relative, text in (extra_files or {}).items():
+            (out / relative).write_text(text, encoding="utf-8")
         files = tuple(sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()))
         if not dry_run:
             if dest.exists():  # only reached with force: swap the old tree out; it is deleted below
@@ -162,6 +180,25 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
         shutil.rmtree(work, ignore_errors=True)
         if created and not done:
             shutil.rmtree(first_created, ignore_errors=True)
+
+
+def write_lock(project: Path, text: str) -> Path:
+    """Write ``requirements.lock`` into ``project`` atomically: the old lock or the new one, never half."""
+    path = project / LOCK_FILE
+    fd, tmp = tempfile.mkstemp(prefix=".requirements.lock.", dir=project)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise DestinationError(f"cannot write {path}: {e}") from e
+    return path
+
+
+def _target(context: Mapping[str, Any]) -> Target:
+    return Target(context["platform"], context["python_version"], context["accelerator"],
+                  context["accelerator_version"])
 
 
 def make_project(*, dest: Path, name: str, package: str, fw: Framework, pins: PinSet, files: tuple[str, ...],

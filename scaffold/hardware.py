@@ -122,49 +122,213 @@ def cuda_for_driver(driver: str) -> str | None:
     return None
 
 
-def _run(argv: list[str]) -> str | None:
+# The minimum driver per CUDA major and OS, as catalog facts: ``min_driver_linux`` / ``min_driver_windows``.
+# A CUDA variant of the catalog that does not state its own gets these (same NVIDIA table as above).
+_MIN_DRIVER = {
+    "12": {"min_driver_linux": "525.60.13", "min_driver_windows": "528.33"},
+    "13": {"min_driver_linux": "580", "min_driver_windows": "580"},
+}
+
+
+def driver_facts(cuda_version: str) -> dict[str, str]:
+    """The minimum-driver facts for a CUDA version (``12.6`` -> 12.x minimums); empty when unknown."""
+    major = cuda_version.split(".")[0]
+    facts = dict(_MIN_DRIVER.get(major, {}))
+    if facts:
+        facts["cuda_major"] = major
+    return facts
+
+
+def version_tuple(text: str) -> tuple[int, ...] | None:
+    """``550.54.14`` -> (550, 54, 14); None when it is not dotted numbers."""
+    try:
+        return tuple(int(p) for p in text.strip().split("."))
+    except ValueError:
+        return None
+
+
+def marker_environment(platform: str, python: str) -> dict[str, str]:
+    """The PEP 508 marker values of a target (not of this machine), to evaluate its requirements."""
+    return {**MARKER_ENV[platform], "python_version": python, "python_full_version": f"{python}.0",
+            "implementation_name": "cpython", "platform_python_implementation": "CPython",
+            "os_name": "nt" if platform.startswith("windows") else "posix"}
+
+
+# ---- parsers of the probes' outputs: pure, so recorded outputs test them ----
+
+def parse_nvidia_smi(text: str) -> list[dict[str, str]]:
+    """GPUs from ``nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader``.
+
+    One line per GPU, e.g. ``NVIDIA H100 80GB HBM3, 570.133.20, 81559 MiB``. Lines that are not
+    such a row (an error such as "NVIDIA-SMI has failed ...") are ignored.
+    """
+    gpus = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) < 2 or version_tuple(parts[1]) is None:
+            continue
+        gpus.append({"name": parts[0], "driver_version": parts[1], "memory": parts[2] if len(parts) > 2 else ""})
+    return gpus
+
+
+_PROC_DRIVER = re.compile(r"NVRM version:.*?Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)\s")
+
+
+def parse_nvidia_proc(text: str) -> str | None:
+    """The driver version from the kernel module's ``/proc/driver/nvidia/version``.
+
+    Proprietary: ``NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 ...``;
+    open modules: ``NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.133.20  Release Build ...``.
+    """
+    m = _PROC_DRIVER.search(text + " ")
+    return m[1] if m else None
+
+
+_JAVA_QUOTED = re.compile(r'version "([^"]+)"')
+_JAVA_PLAIN = re.compile(r"^(?:openjdk|java)\s+(\d[\w.+-]*)", re.MULTILINE)
+
+
+def parse_java_version(text: str) -> str | None:
+    """The version from ``java -version`` (stderr), e.g. ``17.0.15``, ``1.8.0_392`` or ``21``."""
+    m = _JAVA_QUOTED.search(text) or _JAVA_PLAIN.search(text)
+    return m[1] if m else None
+
+
+def java_major(version: str) -> str:
+    """``1.8.0_392`` -> ``8`` (the old scheme), ``17.0.15`` -> ``17``, ``25-ea`` -> ``25``."""
+    parts = re.split(r"[._+-]", version)
+    return parts[1] if parts[0] == "1" and len(parts) > 1 else parts[0]
+
+
+def parse_rocm_version(text: str) -> str | None:
+    """``7.2.1-81`` (``/opt/rocm/.info/version``) -> ``7.2``."""
+    m = re.match(r"\s*(\d+)\.(\d+)", text)
+    return f"{m[1]}.{m[2]}" if m else None
+
+
+# ---- probes: the only code that touches the machine ----
+
+def _run(argv: list[str], *, stderr: bool = False) -> str | None:
     if not shutil.which(argv[0]):
         return None
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout if done.returncode == 0 else None
+    if done.returncode != 0:
+        return None
+    return done.stdout + done.stderr if stderr else done.stdout
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+NVIDIA_SMI = ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"]
+NVIDIA_PROC = "/proc/driver/nvidia/version"
+ROCM_VERSION_FILE = "/opt/rocm/.info/version"
+
+
+def _java_executable() -> str:
+    # Spark launches $JAVA_HOME/bin/java when JAVA_HOME is set, else the java on PATH: probe the same one.
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        candidate = os.path.join(home, "bin", "java.exe" if sys.platform == "win32" else "java")
+        if os.path.isfile(candidate):
+            return candidate
+    return "java"
+
+
+def _memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        pass
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        class _Status(ctypes.Structure):
+            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
+                        ("ullTotalPhys", ctypes.c_ulonglong), ("ullAvailPhys", ctypes.c_ulonglong),
+                        ("ullTotalPageFile", ctypes.c_ulonglong), ("ullAvailPageFile", ctypes.c_ulonglong),
+                        ("ullTotalVirtual", ctypes.c_ulonglong), ("ullAvailVirtual", ctypes.c_ulonglong),
+                        ("ullAvailExtendedVirtual", ctypes.c_ulonglong)]
+
+        status = _Status()
+        status.dwLength = ctypes.sizeof(_Status)
+        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):  # type: ignore[attr-defined]
+            return int(status.ullTotalPhys)
+    return None
 
 
 def detect(
     *,
     nvidia_smi: str | None = None,
+    nvidia_proc: str | None = None,
     rocm_version: str | None = None,
+    java_version_output: str | None = None,
+    apple_chip: str | None = None,
+    memory_bytes: int | None = None,
+    cpu_cores: int | None = None,
     platform: str | None = None,
+    python: str | None = None,
+    probe: bool = True,
 ) -> Machine:
-    """Describe this machine: platform, Python and accelerator.
+    """Describe this machine: platform, Python, accelerator and its version, CPU cores, memory, Java.
 
-    The keyword arguments are recorded probe outputs; left out, the probe runs here.
+    The keyword arguments are recorded probe outputs (``""`` = the probe found nothing): the
+    output of ``nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader``,
+    the text of ``/proc/driver/nvidia/version`` (read only when nvidia-smi gives nothing), of
+    ``/opt/rocm/.info/version``, the stderr of ``java -version``, the Apple chip's name. Left out,
+    the probe runs here; with ``probe=False`` a left-out probe counts as having found nothing, so a
+    test never depends on the machine it runs on.
     """
-    plat = platform or this_platform() or "unsupported"
-    details: dict[str, object] = {"cpu_cores": os.cpu_count() or 1}
-    if nvidia_smi is None:
-        nvidia_smi = _run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total",
-                           "--format=csv,noheader"]) or ""
-    if nvidia_smi.strip():
-        name, driver, *rest = [p.strip() for p in nvidia_smi.strip().splitlines()[0].split(",")]
-        details.update(gpu=name, driver_version=driver, gpu_memory=rest[0] if rest else "")
+    def given(value, run):
+        if value is not None:
+            return value
+        return run() if probe else ""
+
+    plat = platform or (this_platform() if probe else None) or "unsupported"
+    py = python or this_python()
+    details: dict[str, object] = {"cpu_cores": cpu_cores or (os.cpu_count() if probe else None) or 1}
+    memory = memory_bytes if memory_bytes is not None else (_memory_bytes() if probe else None)
+    if memory:
+        details["memory_gib"] = round(memory / 2**30, 1)
+    java = parse_java_version(given(java_version_output,
+                                    lambda: _run([_java_executable(), "-version"], stderr=True) or ""))
+    if java:
+        details.update(java_version=java, java_major=java_major(java))
+
+    gpus = parse_nvidia_smi(given(nvidia_smi, lambda: _run(NVIDIA_SMI) or ""))
+    driver, source = (gpus[0]["driver_version"], "nvidia-smi") if gpus else (None, "")
+    if driver is None and plat.startswith("linux"):
+        driver, source = parse_nvidia_proc(given(nvidia_proc, lambda: _read(NVIDIA_PROC))), NVIDIA_PROC
+    if driver:
+        details.update(gpu=gpus[0]["name"] if gpus else "an NVIDIA GPU (nvidia-smi unavailable)",
+                       gpu_count=len(gpus) or 1, driver_version=driver, driver_source=source)
+        if gpus and gpus[0]["memory"]:
+            details["gpu_memory"] = gpus[0]["memory"]
+        if len({g["name"] for g in gpus}) > 1:
+            details["gpus"] = [g["name"] for g in gpus]
         cuda = cuda_for_driver(driver)
         if cuda:
-            return Machine(plat, this_python(), "cuda", cuda, details)
-        details["note"] = f"NVIDIA driver {driver} is too old for CUDA 12; using the CPU"
-    if rocm_version is None:
-        try:
-            with open("/opt/rocm/.info/version", encoding="utf-8") as f:
-                rocm_version = f.read().strip()
-        except OSError:
-            rocm_version = ""
-    if rocm_version:
-        return Machine(plat, this_python(), "rocm", ".".join(rocm_version.split(".")[:2]), details)
+            return Machine(plat, py, "cuda", cuda, details)
+        details["note"] = (f"NVIDIA driver {driver} is too old for CUDA 12 (needs >= 525.60.13 on Linux, "
+                           ">= 528.33 on Windows); update the driver to use the GPU")
+    rocm = parse_rocm_version(given(rocm_version, lambda: _read(ROCM_VERSION_FILE)))
+    if rocm:
+        details["rocm_version"] = rocm
+        return Machine(plat, py, "rocm", rocm, details)
     if plat == "macos-arm64":
-        return Machine(plat, this_python(), "mps", "", details)
-    return Machine(plat, this_python(), "cpu", "", details)
+        chip = given(apple_chip, lambda: (_run(["sysctl", "-n", "machdep.cpu.brand_string"]) or "").strip())
+        if chip:
+            details["chip"] = chip
+        return Machine(plat, py, "mps", "", details)
+    return Machine(plat, py, "cpu", "", details)
 
 
 assert set(ACCELERATORS) >= {"cpu", "cuda", "rocm", "mps"}

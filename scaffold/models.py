@@ -338,3 +338,18 @@ class FrameworkInfo:
             "options": {k: list(v) for k, v in self.options.items()},
             "cpu_only": self.cpu_only,
         }
+
+
+@dataclass(frozen=True)
+class LockFile:
+    """The result of :func:`scaffold.lock`: where the lock is and what it holds."""
+
+    path: str
+    platform: str
+    python: str
+    packages: int
+    install: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "platform": self.platform, "python": self.python, "packages": self.packages,
+                "install": list(self.install)}

@@ -14,7 +14,14 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import TargetError, UsageError
-from .hardware import MARKER_ENV, TargetSpec, check_contradiction, check_platform, check_python
+from .hardware import (
+    TargetSpec,
+    check_contradiction,
+    check_platform,
+    check_python,
+    driver_facts,
+    marker_environment,
+)
 from .models import Catalog, Framework, PinSet, Release, Target, Variant
 
 
@@ -167,9 +174,7 @@ def _for_target(requirements: list[str], platform: str, python: str) -> list[str
     The catalog may say ``numpy==2.2.6; python_version < '3.11'``; a project is pinned for one
     Python and platform, so it gets the one line that applies, as a plain exact pin.
     """
-    env = {**MARKER_ENV[platform], "python_version": python, "python_full_version": f"{python}.0",
-           "implementation_name": "cpython", "platform_python_implementation": "CPython", "os_name":
-           "nt" if platform.startswith("windows") else "posix"}
+    env = marker_environment(platform, python)
     kept = []
     for text in requirements:
         req = Requirement(text)
@@ -193,7 +198,10 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         index_lines = [f"--index-url {index.url}", f"--extra-index-url {catalog.pypi_url}"]
         uv_indexes.append({"name": index.name, "url": index.url, "explicit": True})
         uv_sources = {pkg: ({"index": index.name},) for pkg in variant.index_packages}
-    facts = {**release.facts, **variant.facts}
+    # A CUDA variant that does not state its minimum driver gets NVIDIA's minimum for its major, so every
+    # generated project's `check` can tell a driver too old for its wheels.
+    defaults = driver_facts(variant.version) if variant.accelerator == "cuda" and not fw.remote_accelerator else {}
+    facts = {**defaults, **release.facts, **variant.facts}
     return PinSet(
         framework=fw.id,
         framework_version=release.version,
@@ -207,3 +215,22 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         facts=facts,
         notes=tuple([*notes, *variant.notes]),
     )
+
+
+def exact_pins(requirements: tuple[str, ...] | list[str], target: Target) -> dict[str, str]:
+    """``{distribution: version}`` of the ``==`` pins that apply on ``target`` (markers evaluated for it).
+
+    What a generated project's ``check`` compares with the installed distributions.
+    """
+    from packaging.requirements import Requirement
+
+    env = marker_environment(target.platform, target.python)
+    out: dict[str, str] = {}
+    for text in requirements:
+        req = Requirement(text)
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        exact = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        if exact:
+            out[req.name] = exact[0]
+    return out

@@ -9,19 +9,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from scaffold.hardware import UV_MACOS_DEPLOYMENT_TARGET, UV_PLATFORMS
+from scaffold.maintain import claimed_combinations
 from scaffold.models import Catalog, PinSet
 
 REACHABLE_HOSTS = {"pypi.org"}  # this machine and CI reach PyPI only
 
 
 def every_combination(catalog: Catalog, framework: str):
-    """(release, variant, platform, python, options) for everything the catalog claims for ``framework``."""
-    fw = catalog.get(framework)
-    for release in fw.releases:
-        for variant in release.variants:
-            for platform in variant.platforms:
-                for python in variant.python or release.python:
-                    yield release, variant, platform, python
+    """(release, variant, platform, python) for everything the catalog claims for ``framework``."""
+    return claimed_combinations(catalog, framework)
 
 
 def unreachable_indexes(pins: PinSet) -> list[str]:

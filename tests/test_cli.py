@@ -25,14 +25,15 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_help_lists_the_commands():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("recommend", "new", "frameworks", "detect"):
+    for command in ("recommend", "new", "frameworks", "detect", "lock", "catalog"):
         assert command in result.stdout
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["recommend", "--task", "images"], ["recommend", "--json"]])
+@pytest.mark.parametrize("argv", [["--help"], ["recommend", "--task", "images"], ["recommend", "--json"],
+                                  ["lock", "--help"], ["catalog", "--help"], ["detect", "--json"]])
 def test_fast_paths_do_not_import_cookiecutter_or_jinja2(argv):
     code = (f"import sys\nfrom scaffold.cli import app\ntry:\n    app({argv!r})\nexcept SystemExit:\n    pass\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('cookiecutter', 'jinja2', 'requests'))\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('cookiecutter', 'jinja2', 'requests', 'uv'))\n"
             "print('HEAVY', heavy)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert "HEAVY []" in out, out

@@ -98,11 +98,11 @@ def test_cuda_for_driver(driver, cuda):
 
 
 def test_detect_from_recorded_probes():
-    m = detect(nvidia_smi="NVIDIA H100 80GB HBM3, 570.133.20, 81559 MiB\n", platform="linux-x86_64", rocm_version="")
+    m = detect(probe=False, nvidia_smi="NVIDIA H100 80GB HBM3, 570.133.20, 81559 MiB\n", platform="linux-x86_64")
     assert (m.accelerator, m.accelerator_version, m.details["gpu"]) == ("cuda", "12", "NVIDIA H100 80GB HBM3")
-    m = detect(nvidia_smi="", rocm_version="7.2.1", platform="linux-x86_64")
+    m = detect(probe=False, nvidia_smi="", rocm_version="7.2.1", platform="linux-x86_64")
     assert (m.accelerator, m.accelerator_version) == ("rocm", "7.2")
-    m = detect(nvidia_smi="", rocm_version="", platform="macos-arm64")
+    m = detect(probe=False, nvidia_smi="", rocm_version="", platform="macos-arm64")
     assert m.accelerator == "mps"
-    m = detect(nvidia_smi="", rocm_version="", platform="linux-x86_64")
+    m = detect(probe=False, nvidia_smi="", rocm_version="", platform="linux-x86_64")
     assert m.accelerator == "cpu"

@@ -108,6 +108,7 @@ def test_mps_on_macos_is_an_error_that_offers_cpu() -> None:
 STARTER_FILES = {
     ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "pyproject.toml", "requirements.txt",
     "tests/conftest.py", "tests/test_data.py", "tests/test_distribute.py", "tests/test_training.py",
+    "tests/test_environment_check.py", "demo/check.py",  # the base layer's environment check
     "demo/__init__.py", "demo/__main__.py", "demo/config.py", "demo/data.py", "demo/distribute.py",
     "demo/export.py", "demo/model.py", "demo/train.py",
 }

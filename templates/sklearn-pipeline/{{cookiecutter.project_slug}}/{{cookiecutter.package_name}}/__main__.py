@@ -1,4 +1,4 @@
-"""Command line: ``python -m {{ cookiecutter.package_name }} train|evaluate|predict``."""
+"""Command line: ``python -m {{ cookiecutter.package_name }} train|evaluate|predict|check``."""
 
 from __future__ import annotations
 
@@ -6,17 +6,24 @@ import argparse
 import json
 import sys
 
-from .config import load_config
-from .data import DataError
-
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check"]:  # before the config is loaded: check must work in a broken environment
+        from .check import main as check
+
+        return check(argv[1:])
+    # Imported here, after `check`, which must run even where pandas or scikit-learn is missing.
+    from .config import load_config
+    from .data import DataError
+
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}",
                                      description={{ (cookiecutter.project_name ~ ": train, evaluate and use a scikit-learn pipeline.") | tojson }})
     parser.add_argument("--config", default="config.toml", help="settings file (default: config.toml)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("train", help="cross-validate, fit, test and save the model")
     commands.add_parser("evaluate", help="score the saved model and write metrics.json and a plot")
+    commands.add_parser("check", help="compare this machine and environment with the target in .scaffold.json")
     p = commands.add_parser("predict", help="predict for the rows of a CSV or Parquet file")
     p.add_argument("input", help="CSV or Parquet file with the feature columns")
     p.add_argument("-o", "--output", default="predictions.csv", help="where to write the predictions CSV")

@@ -1,0 +1,102 @@
+"""Hash-pinned lock files: the full dependency tree of a project, resolved for its target with uv.
+
+uv resolves for another platform and Python from package metadata alone (``--python-platform``,
+``--python-version``), so a Linux CUDA lock can be made on a Mac. uv is a Python dependency of
+scaffold-ml and runs as ``python -m uv``: nothing to install by hand. This module only computes the
+lock's text; :mod:`scaffold.generate` writes it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import ToolError
+from .hardware import UV_MACOS_DEPLOYMENT_TARGET, UV_PLATFORMS
+from .models import PinSet
+
+LOCK_FILE = "requirements.lock"
+INSTALL_FROM_LOCK = ("pip install --require-hashes -r requirements.lock", "pip install --no-deps -e .")
+
+# What uv prints when the index cannot be reached (as opposed to pins that do not resolve).
+_NETWORK = re.compile(r"Failed to fetch|error sending request|dns error|Connection refused|timed out|"
+                      r"Network connectivity is disabled|Could not connect|connection reset|tcp connect error",
+                      re.IGNORECASE)
+
+
+def pin_lines(pins: PinSet) -> list[str]:
+    """The lock's input for a PinSet: index options, runtime pins, then the shared tooling pins."""
+    return [*pins.index_lines, *pins.requirements, *pins.dev_requirements]
+
+
+def requirements_lines(text: str) -> list[str]:
+    """The lock's input from a project's requirements.txt: everything but comments and ``-e .``.
+
+    The project itself cannot carry a hash (it is the source tree), so the lock holds its
+    dependencies and the project is installed after it with ``pip install --no-deps -e .``.
+    """
+    lines = []
+    for raw in text.splitlines():
+        line = raw.split(" #")[0].strip()
+        if not line or line.startswith("#") or line.startswith(("-e ", "--editable")):
+            continue
+        lines.append(line)
+    return lines
+
+
+def count_packages(lock_text: str) -> int:
+    return sum(1 for line in lock_text.splitlines() if re.match(r"^[A-Za-z0-9][\w.-]*(\[[^\]]*\])?==", line))
+
+
+def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str, str] | None = None,
+                 timeout: float = 900, hashes: bool = True) -> str:
+    """Resolve ``lines`` for ``platform`` and ``python`` with hashes; return the lock file's text.
+
+    Raises :class:`ToolError` with one line when uv is missing, the index cannot be reached, or the
+    pins do not resolve. Writes nothing outside a temporary folder. ``hashes=False`` only proves
+    that the pins resolve (``scaffold catalog prove``).
+    """
+    if platform not in UV_PLATFORMS:
+        raise ToolError(f"cannot lock for platform {platform!r}; lockable: {', '.join(UV_PLATFORMS)}")
+    base_env = os.environ if env is None else env
+    run_env = {**base_env, "UV_PYTHON_DOWNLOADS": "never"}
+    # PyTorch ships macOS arm64 wheels tagged for macOS 14+ only; uv must be told the target's macOS.
+    run_env.setdefault("MACOSX_DEPLOYMENT_TARGET", UV_MACOS_DEPLOYMENT_TARGET)
+    with tempfile.TemporaryDirectory(prefix="scaffold-lock-") as tmp:
+        work = Path(tmp)
+        (work / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        argv = [sys.executable, "-m", "uv", "pip", "compile", "--quiet", *(["--generate-hashes"] if hashes else []),
+                "--emit-index-url",
+                "--python-platform", UV_PLATFORMS[platform], "--python-version", python,
+                # Like pip with --extra-index-url: the best match across the indexes, not the first index only.
+                "--index-strategy", "unsafe-best-match",
+                "--custom-compile-command", "scaffold lock",
+                "--output-file", "out.lock", "requirements.txt"]
+        try:
+            done = subprocess.run(argv, cwd=work, env=run_env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise ToolError(f"uv did not finish locking for {platform}, Python {python} within {timeout:.0f} s; "
+                            "check the network and run it again") from e
+        except OSError as e:
+            raise ToolError(f"cannot run uv ({e}); install it with `pip install uv`") from e
+        if done.returncode != 0:
+            raise ToolError(explain_failure(done.stderr, platform=platform, python=python))
+        return (work / "out.lock").read_text(encoding="utf-8")
+
+
+def explain_failure(stderr: str, *, platform: str, python: str) -> str:
+    """One line from uv's error output: unreachable index, or what did not resolve."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if any("No module named uv" in line for line in lines):
+        return "uv is not installed in scaffold-ml's environment; install it with `pip install uv`"
+    causes = [re.sub(r"^(error|cause|Caused by):\s*", "", line) for line in lines]
+    if _NETWORK.search(stderr):
+        fetched = next((c for c in causes if c.startswith("Failed to fetch")), causes[0] if causes else "")
+        return (f"cannot lock for {platform}, Python {python}: the package index cannot be reached "
+                f"({fetched}; {causes[-1] if causes else 'no detail'}); check the network or proxy, then lock again")
+    detail = "; ".join(c for c in causes[:3]) or "uv failed without a message"
+    return f"cannot lock for {platform}, Python {python}: uv could not resolve the pins: {detail}"

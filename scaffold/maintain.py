@@ -1,0 +1,234 @@
+"""Maintainer operations on the catalog: prove every claimed pin resolves, and find newer releases.
+
+``scaffold catalog prove`` resolves every (framework, release, target, platform, python) the catalog
+claims with uv against the real indexes; an index that cannot be reached is counted as unverified,
+never as passed. ``scaffold catalog check`` asks PyPI for releases newer than the catalog's newest.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from packaging.version import InvalidVersion, Version
+
+from .errors import ScaffoldError, ToolError, UsageError
+from .hardware import TargetSpec
+from .locking import compile_lock, pin_lines
+from .models import Catalog, Framework, PinSet, Release, Variant
+from .pins import resolve
+
+PYPI_JSON = "https://pypi.org/pypi/{package}/json"
+OUTCOMES = ("resolved", "unverified", "failed")
+
+
+# ---- proof of the pins ----
+
+def claimed_combinations(catalog: Catalog, framework: str) -> Iterator[tuple[Release, Variant, str, str]]:
+    """(release, variant, platform, python) for everything the catalog claims for ``framework``."""
+    fw = catalog.get(framework)
+    for release in fw.releases:
+        for variant in release.variants:
+            for platform in variant.platforms:
+                for python in variant.python or release.python:
+                    yield release, variant, platform, python
+
+
+def pins_for(catalog: Catalog, framework: str, release: Release, variant: Variant, platform: str,
+             python: str) -> PinSet:
+    """The PinSet the resolver gives for one claimed combination."""
+    return resolve(catalog, framework, target=TargetSpec(variant.accelerator, variant.version or None),
+                   platform=platform, python=python, framework_version=release.version,
+                   options=dict(variant.options))
+
+
+def index_hosts(pins: PinSet) -> list[str]:
+    return [urlparse(line.split()[-1]).hostname or "" for line in pins.index_lines]
+
+
+def host_reachable(host: str, timeout: float = 5.0) -> bool:
+    """Whether an index host answers HTTPS at all (any HTTP status counts as reachable)."""
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"https://{host}/", method="HEAD"), timeout=timeout)
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Combination:
+    framework: str
+    release: str
+    target: str
+    platform: str
+    python: str
+    outcome: str  # resolved | unverified | failed
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.framework}-{self.release}-{self.target}-{self.platform}-py{self.python}"
+
+
+@dataclass(frozen=True)
+class ProofReport:
+    combinations: tuple[Combination, ...]
+    frameworks: tuple[str, ...] = field(default_factory=tuple)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """framework -> {claimed, resolved, unverified, failed}."""
+        return count_outcomes(self.frameworks, ((c.framework, c.outcome) for c in self.combinations))
+
+    @property
+    def failed(self) -> tuple[Combination, ...]:
+        return tuple(c for c in self.combinations if c.outcome == "failed")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"counts": self.counts(),
+                "combinations": [{"framework": c.framework, "release": c.release, "target": c.target,
+                                  "platform": c.platform, "python": c.python, "outcome": c.outcome,
+                                  "detail": c.detail} for c in self.combinations]}
+
+
+def count_outcomes(frameworks: Iterable[str], outcomes: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """Tally (framework, outcome) pairs; every framework of ``frameworks`` gets a row, even with nothing claimed."""
+    counts = {fid: {"claimed": 0, **dict.fromkeys(OUTCOMES, 0)} for fid in frameworks}
+    for fid, outcome in outcomes:
+        row = counts.setdefault(fid, {"claimed": 0, **dict.fromkeys(OUTCOMES, 0)})
+        row["claimed"] += 1
+        row[outcome] += 1
+    return counts
+
+
+def format_table(counts: Mapping[str, Mapping[str, int]]) -> str:
+    """The proof as a plain-text table: one row per framework and a total."""
+    head = ("framework", "claimed", *OUTCOMES)
+    rows = [(fid, *(str(c[k]) for k in head[1:])) for fid, c in counts.items()]
+    rows.append(("total", *(str(sum(c[k] for c in counts.values())) for k in head[1:])))
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells))
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(head), rule, *(line(r) for r in rows[:-1]), rule, line(rows[-1])])
+
+
+def prove_pins(
+    catalog: Catalog,
+    frameworks: Iterable[str] | None = None,
+    *,
+    jobs: int = 4,
+    reachable: Callable[[str], bool] = host_reachable,
+    compile_pins: Callable[[PinSet], None] | None = None,
+) -> ProofReport:
+    """Resolve every claimed combination for its platform and Python with uv.
+
+    ``reachable(host)`` decides which indexes count (an unreachable one makes its combinations
+    unverified); ``compile_pins`` raises :class:`ScaffoldError` when a PinSet does not resolve
+    (default: ``uv pip compile`` through :func:`scaffold.locking.compile_lock`).
+    """
+    fids = tuple(frameworks or catalog.frameworks)
+    for fid in fids:
+        if fid not in catalog.frameworks:
+            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+
+    def default_compile(pins: PinSet) -> None:
+        compile_lock(pin_lines(pins), platform=pins.target.platform, python=pins.target.python, hashes=False)
+
+    compile_one = compile_pins or default_compile
+    hosts: dict[str, bool] = {}
+
+    def one(fid: str, release: Release, variant: Variant, platform: str, python: str) -> Combination:
+        base = dict(framework=fid, release=release.version, target=variant.target, platform=platform, python=python)
+        try:
+            pins = pins_for(catalog, fid, release, variant, platform, python)
+        except ScaffoldError as e:
+            return Combination(**base, outcome="failed", detail=f"the resolver refuses its own claim: {e}")
+        dead = [h for h in index_hosts(pins) if not (hosts[h] if h in hosts else reachable(h))]
+        if dead:
+            return Combination(**base, outcome="unverified", detail=f"index {', '.join(dead)} is not reachable")
+        try:
+            compile_one(pins)
+        except ScaffoldError as e:
+            return Combination(**base, outcome="failed", detail=str(e))
+        return Combination(**base, outcome="resolved")
+
+    work = [(fid, *combo) for fid in fids for combo in claimed_combinations(catalog, fid)]
+    for host in {h for fid, r, v, p, py in work for h in _hosts_of(catalog, fid, v)}:
+        hosts[host] = reachable(host)  # once per host, before the threads start
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(lambda args: one(*args), work))
+    return ProofReport(tuple(results), fids)
+
+
+def _hosts_of(catalog: Catalog, fid: str, variant: Variant) -> list[str]:
+    fw = catalog.get(fid)
+    urls = [fw.indexes[variant.index].url, catalog.pypi_url] if variant.index else []
+    return [urlparse(u).hostname or "" for u in urls]
+
+
+# ---- newer releases on PyPI ----
+
+@dataclass(frozen=True)
+class Staleness:
+    framework: str
+    package: str
+    newest_pinned: str | None
+    newer: tuple[tuple[str, str], ...]  # (version, upload date) newest first
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"framework": self.framework, "package": self.package, "newest_pinned": self.newest_pinned,
+                "newer": [{"version": v, "released": d} for v, d in self.newer]}
+
+
+def newer_releases(fw: Framework, pypi_json: Mapping[str, Any]) -> Staleness:
+    """Final, non-yanked releases in a PyPI JSON document (``/pypi/<package>/json``) newer than the
+    catalog's newest pinned release of ``fw``. Pure: the document is a parameter."""
+    pinned = max((Version(r.version) for r in fw.releases), default=None)
+    newer = []
+    for text, files in (pypi_json.get("releases") or {}).items():
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if version.is_prerelease or version.is_devrelease or not files or all(f.get("yanked") for f in files):
+            continue
+        if pinned is None or version > pinned:
+            dates = sorted(str(f.get("upload_time_iso_8601") or f.get("upload_time") or "")[:10] for f in files)
+            newer.append((version, text, dates[0] if dates else ""))
+    newer.sort(reverse=True)
+    return Staleness(fw.id, fw.package, str(pinned) if pinned else None, tuple((t, d) for _, t, d in newer))
+
+
+def fetch_pypi_json(package: str, *, timeout: float = 20.0) -> dict[str, Any]:
+    """PyPI's JSON document for ``package``; :class:`ToolError` with one line when it cannot be had."""
+    url = PYPI_JSON.format(package=package)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        raise ToolError(f"PyPI answered {e.code} for {url}; is {package!r} the right package name?") from e
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise ToolError(f"cannot reach PyPI ({url}: {reason}); check the network or proxy, then run it again") from e
+    except ValueError as e:
+        raise ToolError(f"PyPI's answer for {url} is not JSON: {e}") from e
+
+
+def catalog_check(catalog: Catalog, frameworks: Iterable[str] | None = None, *,
+                  fetch: Callable[[str], Mapping[str, Any]] = fetch_pypi_json) -> tuple[Staleness, ...]:
+    """For each framework, the releases on PyPI newer than the catalog's newest pin."""
+    fids = tuple(frameworks or catalog.frameworks)
+    for fid in fids:
+        if fid not in catalog.frameworks:
+            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+    return tuple(newer_releases(catalog.get(fid), fetch(catalog.get(fid).package)) for fid in fids)

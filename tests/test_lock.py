@@ -1,0 +1,138 @@
+"""Locking: the full tree, hash-pinned for the project's target, resolved with uv; clean failure offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scaffold
+from scaffold import ToolError
+from scaffold.locking import count_packages, explain_failure, requirements_lines
+
+from .conftest import snapshot
+
+# An index nothing listens on: uv fails at once, as it does without network (its cache cannot help).
+UNREACHABLE = {"UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
+               "UV_HTTP_RETRIES": "0", "UV_NO_CACHE": "1"}
+
+UV_OFFLINE_STDERR = """error: Failed to fetch: http://127.0.0.1:9/simple/scikit-learn/
+  cause: error sending request for url (http://127.0.0.1:9/simple/scikit-learn/)
+  cause: client error (Connect)
+  cause: tcp connect error
+  cause: Connection refused (os error 111)
+"""
+UV_UNSATISFIABLE_STDERR = """error: No solution found when resolving dependencies
+  cause: Because there is no version of scikit-learn==99.0 and you require scikit-learn==99.0, we can conclude \
+that your requirements are unsatisfiable.
+"""
+
+
+def project(tmp_path: Path, platform: str = "linux-x86_64", python: str = "3.12") -> Path:
+    made = scaffold.generate("Churn Model", framework="sklearn", target="cpu", platform=platform, python=python,
+                             output_dir=tmp_path)
+    return Path(made.path)
+
+
+def test_the_lock_input_is_requirements_txt_without_the_project_itself():
+    text = ("# pins\n--index-url https://download.pytorch.org/whl/cpu\ntorch==2.14.1+cpu\n"
+            "numpy==2.5.5; python_version >= \"3.12\"  # why\n\n-e .\n")
+    assert requirements_lines(text) == ["--index-url https://download.pytorch.org/whl/cpu", "torch==2.14.1+cpu",
+                                        'numpy==2.5.5; python_version >= "3.12"']
+
+
+def test_uv_failures_become_one_line():
+    offline = explain_failure(UV_OFFLINE_STDERR, platform="linux-x86_64", python="3.12")
+    assert offline.startswith("cannot lock for linux-x86_64, Python 3.12: the package index cannot be reached")
+    assert "Failed to fetch: http://127.0.0.1:9/simple/scikit-learn/" in offline and "Connection refused" in offline
+    assert "\n" not in offline
+    bad = explain_failure(UV_UNSATISFIABLE_STDERR, platform="macos-arm64", python="3.11")
+    assert "uv could not resolve the pins" in bad and "scikit-learn==99.0" in bad and "\n" not in bad
+
+
+def test_count_packages():
+    assert count_packages("# header\nnumpy==2.4.6 \\\n    --hash=sha256:00\n    # via x\nrequests[socks]==2.0\n") == 2
+
+
+def test_without_network_lock_fails_cleanly_and_writes_nothing(tmp_path):
+    path = project(tmp_path)
+    before = snapshot(path)
+    with pytest.raises(ToolError, match="the package index cannot be reached") as e:
+        scaffold.lock(path, env={**os.environ, **UNREACHABLE})
+    assert e.value.exit_code == 1 and "\n" not in str(e.value)
+    assert snapshot(path) == before  # no requirements.lock, no temporary file
+
+
+def test_the_command_without_network_is_one_line_exit_1(tmp_path):
+    path = project(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "scaffold", "lock"], cwd=path, capture_output=True, text=True,
+                            env={**os.environ, **UNREACHABLE}, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("failed: cannot lock for") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr and not (path / "requirements.lock").exists()
+
+
+def test_new_with_lock_without_network_writes_no_project(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Demo", "--framework", "sklearn", "--target",
+                             "cpu", "--lock", "--output-dir", str(tmp_path / "out")],
+                            capture_output=True, text=True, env={**os.environ, **UNREACHABLE}, timeout=120)
+    assert result.returncode == 1 and "cannot be reached" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_lock_outside_a_project_is_a_usage_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scaffold", "lock", "--project", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.startswith("error: no .scaffold.json in")
+
+
+def test_generation_without_lock_stays_offline(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Demo", "--framework", "sklearn", "--target",
+                             "cpu", "--output-dir", str(tmp_path)],
+                            capture_output=True, text=True, env={**os.environ, **UNREACHABLE}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "demo" / "requirements.lock").exists()
+    readme = (tmp_path / "demo" / "README.md").read_text()
+    assert "run `scaffold lock` in this\nfolder" in readme and "pip install --require-hashes -r requirements.lock" in readme
+
+
+def _assert_a_lock_for(path: Path, record: dict, lock_text: str) -> None:
+    assert lock_text.startswith("# This file was autogenerated by uv") and "scaffold lock" in lock_text
+    for name, version in record["pins"].items():
+        assert f"\n{name}=={version} \\\n    --hash=sha256:" in lock_text, name
+    assert "-e " not in lock_text and "file://" not in lock_text  # the project itself is installed after it
+    assert count_packages(lock_text) > len(record["pins"])  # the transitive tree too
+
+
+@pytest.mark.network
+@pytest.mark.parametrize(("platform", "python"), [("linux-x86_64", "3.12"), ("macos-arm64", "3.11")])
+def test_lock_for_another_platform_from_here(tmp_path, platform, python):
+    path = project(tmp_path, platform, python)
+    result = scaffold.lock(path)
+    record = json.loads((path / ".scaffold.json").read_text())
+    lock_text = Path(result.path).read_text()
+    _assert_a_lock_for(path, record, lock_text)
+    assert (result.platform, result.python) == (platform, python)
+    if platform == "macos-arm64":
+        # pandas/numpy wheels are chosen for macOS: the tree has no Linux-only package such as nvidia-*
+        assert "nvidia-" not in lock_text
+    assert [p.name for p in path.iterdir() if p.name.startswith(".requirements.lock")] == []
+
+
+@pytest.mark.network
+def test_new_with_lock_writes_the_lock_and_the_readme_installs_from_it(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Demo", "--framework", "sklearn", "--target",
+                             "cpu", "--platform", "linux-aarch64", "--python", "3.13", "--lock", "--json",
+                             "--output-dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["next_steps"][2:4] == ["pip install --require-hashes -r requirements.lock", "pip install --no-deps -e ."]
+    path = tmp_path / "demo"
+    record = json.loads((path / ".scaffold.json").read_text())
+    _assert_a_lock_for(path, record, (path / "requirements.lock").read_text())
+    readme = (path / "README.md").read_text()
+    assert "pip install --require-hashes -r requirements.lock\npip install --no-deps -e .\n" in readme

@@ -1,0 +1,117 @@
+"""Maintainer commands: the proof-of-pins table and the newer-releases check (recorded PyPI answers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from scaffold import ToolError
+from scaffold.maintain import (
+    catalog_check,
+    claimed_combinations,
+    count_outcomes,
+    fetch_pypi_json,
+    format_table,
+    newer_releases,
+    prove_pins,
+)
+
+RECORDED = Path(__file__).parent / "recorded"
+# A proxy nothing listens on: urllib fails at once, as it does without network.
+NO_NETWORK = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""}
+
+
+def pypi(package: str) -> dict:
+    return json.loads((RECORDED / f"pypi-{package}.json").read_text())
+
+
+def test_newer_final_releases_newest_first(catalog):
+    sklearn = catalog.get("sklearn")
+    behind = replace(sklearn, releases=tuple(r for r in sklearn.releases if r.version == "1.7.2"))
+    stale = newer_releases(behind, pypi("scikit-learn"))
+    assert stale.newest_pinned == "1.7.2"
+    assert [v for v, _ in stale.newer] == ["1.9.1", "1.9.0", "1.8.0"]  # the release candidates are left out
+    assert all(len(d) == 10 and d.startswith("20") for _, d in stale.newer)
+    assert newer_releases(sklearn, pypi("scikit-learn")).newer == ()  # the catalog is current
+
+
+def test_yanked_and_empty_releases_do_not_count(catalog):
+    doc = pypi("torch")
+    doc["releases"]["2.16.0"] = [{**f, "yanked": True} for f in doc["releases"]["2.15.0"]]
+    doc["releases"]["2.17.0"] = []
+    doc["releases"]["not-a-version"] = doc["releases"]["2.15.0"]
+    assert newer_releases(catalog.get("pytorch"), doc).newer == ()
+
+
+def test_a_framework_without_pins_lists_everything(catalog):
+    empty = replace(catalog.get("pytorch"), releases=())
+    stale = newer_releases(empty, pypi("torch"))
+    assert stale.newest_pinned is None and [v for v, _ in stale.newer] == ["2.15.0", "2.14.1", "2.14.0", "2.13.0"]
+
+
+def test_catalog_check_takes_the_fetch_as_a_parameter(catalog):
+    report = catalog_check(catalog, ["sklearn", "pytorch"], fetch=lambda package: pypi(package))
+    assert [(r.framework, r.package, r.newer) for r in report] == [("sklearn", "scikit-learn", ()),
+                                                                   ("pytorch", "torch", ())]
+
+
+def test_offline_catalog_check_is_one_line_exit_1():
+    result = subprocess.run([sys.executable, "-m", "scaffold", "catalog", "check", "-f", "sklearn"],
+                            capture_output=True, text=True, env={**os.environ, **NO_NETWORK}, timeout=60)
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.startswith("failed: cannot reach PyPI (https://pypi.org/pypi/scikit-learn/json")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.network
+def test_pypi_answers_for_every_framework(catalog):
+    for fid in ("sklearn", "pytorch"):
+        fw = catalog.get(fid)
+        doc = fetch_pypi_json(fw.package)
+        assert fw.releases[0].version in doc["releases"]  # the newest pin is a real release
+        stale = newer_releases(fw, doc)
+        assert all(v not in {r.version for r in fw.releases} for v, _ in stale.newer)
+    with pytest.raises(ToolError, match="PyPI answered 404"):
+        fetch_pypi_json("no-such-package-scaffold-ml-test-0f3a")
+
+
+def test_prove_counts_unverified_and_failed_never_as_passed(catalog):
+    claimed = list(claimed_combinations(catalog, "pytorch"))
+
+    def compile_pins(pins):
+        if pins.framework == "pytorch" and pins.target.platform == "windows-x86_64" and pins.target.python == "3.14":
+            raise ToolError("cannot lock: no torch wheel")
+
+    report = prove_pins(catalog, ["pytorch", "sklearn"], reachable=lambda host: host == "pypi.org",
+                        compile_pins=compile_pins, jobs=2)
+    counts = report.counts()
+    torch = counts["pytorch"]
+    assert torch["claimed"] == len(claimed) == torch["resolved"] + torch["unverified"] + torch["failed"]
+    assert torch["unverified"] > 0 and torch["failed"] > 0
+    assert all(c.framework == "pytorch" and c.platform == "windows-x86_64" and c.python == "3.14"
+               for c in report.failed)
+    unverified = [c for c in report.combinations if c.outcome == "unverified"]
+    assert all("download.pytorch.org is not reachable" in c.detail for c in unverified)
+    assert counts["sklearn"] == {"claimed": 32, "resolved": 32, "unverified": 0, "failed": 0}
+
+
+def test_the_table():
+    table = format_table(count_outcomes(["sklearn", "spark"], [("sklearn", "resolved"), ("sklearn", "failed")]))
+    lines = table.splitlines()
+    assert lines[0].split() == ["framework", "claimed", "resolved", "unverified", "failed"]
+    assert lines[2].split() == ["sklearn", "2", "1", "0", "1"] and lines[3].split() == ["spark", "0", "0", "0", "0"]
+    assert lines[-1].split() == ["total", "2", "1", "0", "1"]
+
+
+@pytest.mark.network
+def test_prove_command_prints_the_table():
+    result = subprocess.run([sys.executable, "-m", "scaffold", "catalog", "prove", "-f", "sklearn"],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[2].split() == ["sklearn", "32", "32", "0", "0"]
