@@ -55,11 +55,13 @@ def prove_starter(
     train_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     extra: Callable[[Proof], None] | None = None,
+    check_env: Mapping[str, str] | None = None,
 ) -> Proof:
     """Generate ``framework``'s starter and prove it installs, trains and passes its own tests.
 
     ``env`` adds variables to every step (e.g. ``PIP_RETRIES=0`` where an index is unreachable);
-    ``extra`` runs more checks (torchrun, a Spark cluster, ...) with the installed project.
+    ``extra`` runs more checks (torchrun, a Spark cluster, ...) with the installed project;
+    ``check_env`` adds variables to the project's ``check`` step (e.g. dummy AWS credentials).
     """
     project = scaffold.generate(name, framework=framework, target=target, framework_version=framework_version,
                                 options=options, output_dir=tmp_path, python=f"{sys.version_info[0]}.{sys.version_info[1]}")
@@ -75,6 +77,8 @@ def prove_starter(
     proof.run(str(proof.python), "-m", "pip", "install", "-q", "-r", "requirements.txt", step="install")
     proof.run(str(proof.python), "-m", project.package, "train", *train_args, step="train")
     proof.run(str(proof.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", step="tests")
+    # Every starter carries `check`: in its own venv on this machine it must find nothing to fix.
+    proof.run(str(proof.python), "-m", project.package, "check", step="check", env=check_env)
     if extra:
         extra(proof)
     print(f"\n{framework} e2e seconds: {proof.seconds}")

@@ -35,7 +35,9 @@ def _dry_run_sends_nothing(proof: Proof) -> None:
 
 
 def test_sagemaker_client_end_to_end(tmp_path):
+    # `check` wants credentials from the standard chain; dummy ones stand in (nothing is sent).
+    dummy = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
     proof = prove_starter(tmp_path, framework="sagemaker", target="cpu", name="Wine Cloud",
-                          extra=_dry_run_sends_nothing)
+                          extra=_dry_run_sends_nothing, check_env=dummy)
     assert "accuracy=" in proof.outputs["train"]
     assert " passed" in proof.outputs["tests"] and "failed" not in proof.outputs["tests"]

@@ -69,6 +69,11 @@ def _make_data(config: Config, args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["check"]:  # compare machine and environment with .scaffold.json, before anything heavy
+        from .check import main as check
+
+        return check(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}", description=__doc__)
     parser.add_argument("--config", default=None, help=f"TOML file of hyperparameters (default: {DEFAULT_CONFIG_PATH})")
     commands = parser.add_subparsers(dest="command", required=True)

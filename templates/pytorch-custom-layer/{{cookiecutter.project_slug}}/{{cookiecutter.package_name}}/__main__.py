@@ -1,14 +1,20 @@
-"""Command line: ``python -m {{ cookiecutter.package_name }} train|evaluate`` (also under ``torchrun -m``)."""
+"""Command line: ``python -m {{ cookiecutter.package_name }} train|evaluate|check`` (also under ``torchrun -m``)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from dataclasses import fields
 
-from .device import DEVICES, DeviceUnavailable
-from .train import TrainConfig, train
+if sys.argv[1:2] == ["check"]:  # before the heavy imports below: `check` must run where the pins are missing
+    from .check import main as _check
+
+    raise SystemExit(_check(sys.argv[2:]))
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+from dataclasses import fields  # noqa: E402
+
+from .device import DEVICES, DeviceUnavailable  # noqa: E402
+from .train import TrainConfig, train  # noqa: E402
 
 
 def _parser() -> argparse.ArgumentParser:

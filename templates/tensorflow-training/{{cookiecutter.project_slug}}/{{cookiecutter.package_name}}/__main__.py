@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["check"]:  # compare machine and environment with .scaffold.json, before anything heavy
+        from .check import main as check
+
+        return check(argv[1:])
     args = _parser().parse_args(argv)
     # TensorFlow is imported here, after argument parsing, so that --help answers at once.
     if args.command == "train":
