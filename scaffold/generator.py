@@ -115,6 +115,31 @@ def _starter_settings(starter: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k.startswith("_")}
 
 
+def _bytecode_cache(starter: str) -> dict[str, Any]:
+    """Jinja's compiled templates, kept between runs: compiling is most of a render's time.
+
+    Jinja keys its cache by file path, which is a fresh temporary folder on every run; this keys
+    it by starter and template name instead. Each entry is checked against the source's checksum,
+    so an edited template is recompiled, never served stale. Where no cache folder can be
+    written, rendering simply compiles.
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    class StableKeys(FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return super().get_cache_key(f"{starter}:{name}")
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "scaffold-ml" / f"jinja-{__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return {}
+    if not os.access(folder, os.W_OK):
+        return {}
+    return {"_jinja2_env_vars": {"bytecode_cache": StableKeys(str(folder))}}
+
+
 def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any], dest: Path,
            force: bool, dry_run: bool = False, extra_files: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Render ``fw``'s starter into ``dest``; return the relative paths of the files written.
@@ -136,7 +161,7 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
     done = False
     try:
         repo = _assemble(fw.starter, work)
-        full = {**_starter_settings(fw.starter), **context}
+        full = {**_starter_settings(fw.starter), **context, **_bytecode_cache(fw.starter)}
         try:
             out = Path(generate_files(repo_dir=repo, context={"cookiecutter": full}, output_dir=work / "out",
                                       accept_hooks=False))

@@ -159,3 +159,14 @@ def test_unwritable_output_dir_is_refused(tmp_path):
             generate("Demo", framework="sklearn", target="cpu", output_dir=locked)
     finally:
         locked.chmod(0o700)
+
+
+def test_compiled_templates_are_reused_but_never_stale(tmp_path, fake_templates, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    init = fake_templates / "sklearn-pipeline" / "{{cookiecutter.project_slug}}" / "{{cookiecutter.package_name}}"
+    (init / "__init__.py").write_text("NAME = {{ cookiecutter.project_name | tojson }}\n")
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "one")
+    assert list((tmp_path / "cache" / "scaffold-ml").rglob("*.cache"))  # compiled once, kept
+    (init / "__init__.py").write_text("NAME = {{ cookiecutter.project_slug | tojson }}  # edited\n")
+    project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "two")
+    assert (Path(project.path) / "demo" / "__init__.py").read_text() == 'NAME = "demo"  # edited\n'
