@@ -76,8 +76,9 @@ def synced(tmp_path_factory):
 def test_uv_sync_installs_the_pins_and_the_main_job_runs(synced):
     path, package, env, bindir = synced
     python = str(bindir / "python")
-    trained = _ok(_run([python, "-m", package, "train"], path, env), f"python -m {package} train")
-    assert (path / "artifacts" / "metrics.json").is_file(), trained.stdout + trained.stderr
+    # What the job writes is the starter's own e2e test's business; here: it runs in what uv installed.
+    _ok(_run([python, "-m", package, "train"], path, env), f"python -m {package} train")
+    assert any((path / "artifacts").iterdir()), "train wrote nothing under artifacts/"
     # `check` compares every pin, the dev group's included, with what uv installed.
     pins = _ok(_run([python, "-m", package, "check"], path, env), f"python -m {package} check")
     assert "pinned distributions installed at their pins" in pins.stdout, pins.stdout
