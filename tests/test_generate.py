@@ -15,7 +15,8 @@ from .conftest import ROOT, snapshot
 from .generated import check_project
 
 SKLEARN_FILES = {
-    ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "config.toml", "data/README.md",
+    ".github/workflows/ci.yml", ".github/zizmor.yml", ".gitignore", ".pre-commit-config.yaml", ".scaffold.json",
+    "README.md", "config.toml", "data/README.md",
     "data/penguins.csv", "pyproject.toml", "requirements.txt",
     *(f"churn_model/{m}.py" for m in ("__init__", "__main__", "check", "config", "data", "evaluate", "pipeline", "predict", "runtime",
                                       "train")),

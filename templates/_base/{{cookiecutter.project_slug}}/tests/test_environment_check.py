@@ -29,8 +29,15 @@ def test_a_machine_exactly_like_the_target_has_no_problems():
 
 
 def test_check_runs_here_and_reports_every_check():
-    result = subprocess.run([sys.executable, "-m", "{{ cookiecutter.package_name }}.check", "--json"], cwd=PROJECT,
-                            capture_output=True, text=True, timeout=120)
+    # check=False: exit status 1 (problems found on this machine) is an answer here, not a failure.
+    result = subprocess.run(
+        [sys.executable, "-m", check.__name__, "--json"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode in (0, 1), result.stderr
     names = {c["name"] for c in json.loads(result.stdout)["checks"]}
     assert {"platform", "python"} <= names

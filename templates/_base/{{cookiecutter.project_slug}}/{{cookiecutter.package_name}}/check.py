@@ -19,10 +19,11 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 RECORD = ".scaffold.json"
 NVIDIA_SMI = ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"]
@@ -64,6 +65,7 @@ class Report:
 
 # ---- parsers (the same formats scaffold-ml's `scaffold detect` reads) ----
 
+
 def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -104,7 +106,8 @@ def same_version(pinned: str, installed: str) -> bool:
     pin_public, _, pin_local = pinned.partition("+")
     have_public, _, have_local = installed.partition("+")
     try:
-        from packaging.version import Version  # present wherever pytest is; exact PEP 440 equality
+        # present wherever pytest is; exact PEP 440 equality
+        from packaging.version import Version
 
         same = Version(pin_public) == Version(have_public)
     except Exception:  # noqa: BLE001 - packaging missing or an odd version: compare the numbers
@@ -115,8 +118,12 @@ def same_version(pinned: str, installed: str) -> bool:
 def this_platform() -> str | None:
     machine = _platform.machine().lower()
     if sys.platform.startswith("linux"):
-        return {"x86_64": "linux-x86_64", "amd64": "linux-x86_64", "aarch64": "linux-aarch64",
-                "arm64": "linux-aarch64"}.get(machine)
+        return {
+            "x86_64": "linux-x86_64",
+            "amd64": "linux-x86_64",
+            "aarch64": "linux-aarch64",
+            "arm64": "linux-aarch64",
+        }.get(machine)
     if sys.platform == "darwin":
         return "macos-arm64" if machine == "arm64" else None
     if sys.platform == "win32":
@@ -126,12 +133,15 @@ def this_platform() -> str | None:
 
 # ---- probes: the only code that looks at the machine ----
 
+
 def _run(argv: list[str]) -> str:
     if not shutil.which(argv[0]) and not os.path.isfile(argv[0]):
         return ""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)
-    except (OSError, subprocess.SubprocessError):
+    except OSError:  # the probe cannot start
+        return ""
+    except subprocess.SubprocessError:  # it hung past the timeout
         return ""
     return done.stdout + done.stderr if done.returncode == 0 else ""
 
@@ -197,6 +207,7 @@ def inspect(
     Every keyword is a recorded probe output (``""`` = found nothing); left out, the probe runs here,
     or with ``probe=False`` counts as having found nothing.
     """
+
     def given(value: Any, run: Any) -> Any:
         if value is not None:
             return value
@@ -223,7 +234,8 @@ def inspect(
     return Machine(
         platform=plat,
         python=python or ".".join(map(str, sys.version_info[:3])),
-        installed={normalize(k): v for k, v in installed.items()} if installed is not None
+        installed={normalize(k): v for k, v in installed.items()}
+        if installed is not None
         else (_installed(names) if probe else {}),
         nvidia_driver=driver,
         nvidia_source=source if driver else "",
@@ -235,32 +247,48 @@ def inspect(
 
 # ---- the comparison: pure ----
 
+
 def compare(record: Mapping[str, Any], machine: Machine, *, locked: bool = False) -> Report:
     """Every check for ``record`` (a ``.scaffold.json``) against ``machine``, each with what to do."""
     checks: list[Check] = []
     target = record.get("target", "cpu")
     platform, python = record.get("platform", ""), record.get("python", "")
     facts = record.get("facts") or {}
-    install = ("pip install --require-hashes -r requirements.lock && pip install --no-deps -e ." if locked
-               else "pip install -r requirements.txt")
+    install = (
+        "pip install --require-hashes -r requirements.lock && pip install --no-deps -e ."
+        if locked
+        else "pip install -r requirements.txt"
+    )
     again = f"scaffold new {json.dumps(record.get('project_name', 'NAME'))} --framework {record.get('framework')}"
 
     if machine.platform == platform:
         checks.append(Check("platform", True, platform))
     else:
         here = machine.platform or "a platform scaffold-ml does not support"
-        checks.append(Check("platform", False, f"this machine is {here}, the project is pinned for {platform}",
-                            f"generate it again for this machine: {again} --platform {machine.platform}"
-                            if machine.platform else "run it on a machine of its platform"))
+        checks.append(
+            Check(
+                "platform",
+                False,
+                f"this machine is {here}, the project is pinned for {platform}",
+                f"generate it again for this machine: {again} --platform {machine.platform}"
+                if machine.platform
+                else "run it on a machine of its platform",
+            )
+        )
 
     have = ".".join(machine.python.split(".")[:2])
     if have == python:
         checks.append(Check("python", True, machine.python))
     else:
-        checks.append(Check("python", False, f"Python {machine.python} runs this, the project is pinned for "
-                            f"Python {python}",
-                            f"make the environment with Python {python} (`python{python} -m venv .venv` or "
-                            f"`uv venv --python {python}`), then {install}; or generate again with --python {have}"))
+        checks.append(
+            Check(
+                "python",
+                False,
+                f"Python {machine.python} runs this, the project is pinned for Python {python}",
+                f"make the environment with Python {python} (`python{python} -m venv .venv` or "
+                f"`uv venv --python {python}`), then {install}; or generate again with --python {have}",
+            )
+        )
 
     pins = record.get("pins") or {}
     wrong = []
@@ -269,8 +297,7 @@ def compare(record: Mapping[str, Any], machine: Machine, *, locked: bool = False
         if installed is None:
             wrong.append(Check(f"package {name}", False, f"{name} is not installed (pinned {version})", install))
         elif not same_version(version, installed):
-            wrong.append(Check(f"package {name}", False, f"{name} {installed} is installed, pinned {version}",
-                               install))
+            wrong.append(Check(f"package {name}", False, f"{name} {installed} is installed, pinned {version}", install))
     checks.extend(wrong)
     if not wrong:
         checks.append(Check("packages", True, f"{len(pins)} pinned distributions installed at their pins"))
@@ -283,68 +310,120 @@ def compare(record: Mapping[str, Any], machine: Machine, *, locked: bool = False
         minimum = str(facts.get(key, ""))
         cpu_instead = f"or generate for the CPU: {again} --target cpu"
         if machine.nvidia_driver is None:
-            checks.append(Check("nvidia driver", False,
-                                f"no NVIDIA driver found (nvidia-smi gave nothing"
-                                f"{'' if platform.startswith('windows') else ' and ' + NVIDIA_PROC + ' is missing'}); "
-                                f"this project is pinned for CUDA {acc_version}",
-                                f"install the NVIDIA driver{' >= ' + minimum if minimum else ''} "
-                                f"(https://www.nvidia.com/drivers) and reboot, {cpu_instead}"))
+            checks.append(
+                Check(
+                    "nvidia driver",
+                    False,
+                    f"no NVIDIA driver found (nvidia-smi gave nothing"
+                    f"{'' if platform.startswith('windows') else ' and ' + NVIDIA_PROC + ' is missing'}); "
+                    f"this project is pinned for CUDA {acc_version}",
+                    f"install the NVIDIA driver{' >= ' + minimum if minimum else ''} "
+                    f"(https://www.nvidia.com/drivers) and reboot, {cpu_instead}",
+                )
+            )
         elif minimum and _numbers(machine.nvidia_driver) < _numbers(minimum):
-            checks.append(Check("nvidia driver", False,
-                                f"NVIDIA driver {machine.nvidia_driver} is older than {minimum}, the minimum for "
-                                f"the CUDA {acc_version} build pinned here",
-                                f"update the driver to >= {minimum}, or generate for what this driver runs: "
-                                f"{again} --target auto"))
+            checks.append(
+                Check(
+                    "nvidia driver",
+                    False,
+                    f"NVIDIA driver {machine.nvidia_driver} is older than {minimum}, the minimum for "
+                    f"the CUDA {acc_version} build pinned here",
+                    f"update the driver to >= {minimum}, or generate for what this driver runs: {again} --target auto",
+                )
+            )
         else:
-            checks.append(Check("nvidia driver", True, f"{machine.nvidia_driver} (from {machine.nvidia_source})"
-                                + (f", >= {minimum}" if minimum else "")))
+            checks.append(
+                Check(
+                    "nvidia driver",
+                    True,
+                    f"{machine.nvidia_driver} (from {machine.nvidia_source})" + (f", >= {minimum}" if minimum else ""),
+                )
+            )
     elif accelerator == "rocm":
         if machine.rocm:
             checks.append(Check("rocm", True, machine.rocm))
         else:
-            checks.append(Check("rocm", False, f"no ROCm found ({ROCM_VERSION_FILE} is missing); this project is "
-                                f"pinned for ROCm {acc_version}",
-                                f"install ROCm {acc_version} (https://rocm.docs.amd.com), or generate for the CPU: "
-                                f"{again} --target cpu"))
+            checks.append(
+                Check(
+                    "rocm",
+                    False,
+                    f"no ROCm found ({ROCM_VERSION_FILE} is missing); this project is pinned for ROCm {acc_version}",
+                    f"install ROCm {acc_version} (https://rocm.docs.amd.com), or generate for the CPU: "
+                    f"{again} --target cpu",
+                )
+            )
 
     supported = [str(v) for v in facts.get("java") or []]
     if supported:
         listed = ", ".join(supported)
         if machine.java is None:
-            checks.append(Check("java", False, f"no Java found (JAVA_HOME/bin/java or java on PATH); "
-                                f"{record.get('framework')} {record.get('framework_version')} needs Java {listed}",
-                                f"install a JDK {supported[0]} (e.g. `sudo apt install openjdk-{supported[0]}-jre-headless`"
-                                f" or `brew install openjdk@{supported[0]}`) and set JAVA_HOME to it"))
+            checks.append(
+                Check(
+                    "java",
+                    False,
+                    f"no Java found (JAVA_HOME/bin/java or java on PATH); "
+                    f"{record.get('framework')} {record.get('framework_version')} needs Java {listed}",
+                    f"install a JDK {supported[0]} (e.g. `sudo apt install openjdk-{supported[0]}-jre-headless`"
+                    f" or `brew install openjdk@{supported[0]}`) and set JAVA_HOME to it",
+                )
+            )
         elif java_major(machine.java) not in supported:
-            checks.append(Check("java", False, f"Java {machine.java} found; {record.get('framework')} "
-                                f"{record.get('framework_version')} supports Java {listed}",
-                                f"install a JDK {supported[-1]} and point JAVA_HOME at it"))
+            checks.append(
+                Check(
+                    "java",
+                    False,
+                    f"Java {machine.java} found; {record.get('framework')} "
+                    f"{record.get('framework_version')} supports Java {listed}",
+                    f"install a JDK {supported[-1]} and point JAVA_HOME at it",
+                )
+            )
         else:
             checks.append(Check("java", True, f"{machine.java} (supported: {listed})"))
 
     if record.get("framework") == "sagemaker":
         aws = machine.aws or {}
         if aws.get("error"):
-            checks.append(Check("aws credentials", False, f"cannot look for AWS credentials: {aws['error']}",
-                                f"{install}, then configure credentials (`aws configure` or `aws sso login`)"))
+            checks.append(
+                Check(
+                    "aws credentials",
+                    False,
+                    f"cannot look for AWS credentials: {aws['error']}",
+                    f"{install}, then configure credentials (`aws configure` or `aws sso login`)",
+                )
+            )
         elif not aws.get("credentials"):
-            checks.append(Check("aws credentials", False, "no AWS credentials found through botocore's standard "
-                                "chain (environment, shared files, SSO, container or instance role)",
-                                "run `aws configure` (or `aws sso login --profile NAME` and set AWS_PROFILE), "
-                                "or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"))
+            checks.append(
+                Check(
+                    "aws credentials",
+                    False,
+                    "no AWS credentials found through botocore's standard "
+                    "chain (environment, shared files, SSO, container or instance role)",
+                    "run `aws configure` (or `aws sso login --profile NAME` and set AWS_PROFILE), "
+                    "or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                )
+            )
         else:
             checks.append(Check("aws credentials", True, f"found (source: {aws['credentials']})"))
         if not aws.get("error"):
             if aws.get("region"):
                 checks.append(Check("aws region", True, str(aws["region"])))
             else:
-                checks.append(Check("aws region", False, "no AWS region configured; SageMaker calls need one",
-                                    "set AWS_DEFAULT_REGION (e.g. eu-west-1) or `aws configure set region REGION`"))
-    return Report(target=f"{record.get('framework')} {record.get('framework_version')}, {target}, {platform}, "
-                         f"Python {python}", checks=tuple(checks))
+                checks.append(
+                    Check(
+                        "aws region",
+                        False,
+                        "no AWS region configured; SageMaker calls need one",
+                        "set AWS_DEFAULT_REGION (e.g. eu-west-1) or `aws configure set region REGION`",
+                    )
+                )
+    return Report(
+        target=f"{record.get('framework')} {record.get('framework_version')}, {target}, {platform}, Python {python}",
+        checks=tuple(checks),
+    )
 
 
 # ---- the command ----
+
 
 def find_record(path: str | None = None) -> Path:
     """``--record``, else ``.scaffold.json`` here, else at the project root this package lives in."""
@@ -355,9 +434,11 @@ def find_record(path: str | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }} check",
-                                     description="Compare this machine and environment with the target in "
-                                                 ".scaffold.json, and say what to do about each difference.")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__package__} check",
+        description="Compare this machine and environment with the target in "
+        ".scaffold.json, and say what to do about each difference.",
+    )
     parser.add_argument("--record", help="the project's .scaffold.json (default: here, else the project root)")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     args = parser.parse_args(argv)
@@ -365,13 +446,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        print(f"error: cannot read {path} ({e}); run this in the project folder or pass --record PATH",
-              file=sys.stderr)
+        print(f"error: cannot read {path} ({e}); run this in the project folder or pass --record PATH", file=sys.stderr)
         return 2
     report = compare(record, inspect(record), locked=(path.parent / "requirements.lock").is_file())
     if args.json:
-        print(json.dumps({"target": report.target, "ok": not report.problems,
-                          "checks": [asdict(c) for c in report.checks]}, indent=2))
+        print(
+            json.dumps(
+                {"target": report.target, "ok": not report.problems, "checks": [asdict(c) for c in report.checks]},
+                indent=2,
+            )
+        )
     else:
         print(f"check: {record.get('project_name', '')} ({report.target})")
         for c in report.checks:

@@ -1,6 +1,6 @@
 """What every command of this project shares: errors and exit codes, logging, config, metrics, safe output.
 
-Standard library only. Conventions (the same in every scaffold-ml starter):
+Standard library only (on Python 3.10, tomli for TOML). Conventions (the same in every scaffold-ml starter):
 
 - a problem with the data or the input (missing file or column, a single class, a schema that does not
   match the saved model, ...) raises :class:`DataError`: one line on stderr, exit status 2;
@@ -20,10 +20,14 @@ import math
 import os
 import sys
 import tempfile
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: tomli, the same parser, which pytest (the dev group) installs there
+    import tomli as tomllib
 
 log = logging.getLogger(__package__)
 
