@@ -143,6 +143,8 @@ def new(
         best = project.recommendation.best
         typer.echo(f"Recommended {best.name} for your situation: " + "; ".join(best.reasons[:2]))
     pins = project.pins
+    for warning in pins.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     verb = "Would write" if dry_run else "Created"
     typer.echo(f"{verb} {project.path} ({project.starter}: {project.framework} {pins.framework_version}, "
                f"{pins.target.name}, {pins.target.platform}, Python {pins.target.python})")
@@ -217,7 +219,14 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
         typer.echo(json.dumps(machine.as_dict(), indent=2))
         return
     for key, value in machine.as_dict().items():
-        typer.echo(f"{key}: {value}")
+        if key == "gpus":  # one line per GPU: what `auto` matches builds against
+            for i, gpu in enumerate(value):
+                cap = f", compute capability {gpu['compute_capability']}" if gpu.get("compute_capability") else ""
+                typer.echo(f"gpu {i}: {gpu['name']}, {gpu['memory']}{cap}")
+        elif isinstance(value, list):
+            typer.echo(f"{key}: {', '.join(map(str, value))}")
+        else:
+            typer.echo(f"{key}: {value}")
 
 
 catalog_app = typer.Typer(name="catalog", help="Maintainer commands for the framework catalog.",

@@ -89,6 +89,26 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Architectures:
+    """The NVIDIA GPU architectures a build carries kernels for, as compute capabilities (``"8.6"``).
+
+    A compiled kernel (``sass``) runs on GPUs of the same major and the same or a higher minor (sm_80 code
+    runs on an 8.6 GPU, not on 9.0); PTX (``ptx``) is compiled by the driver for that capability and every
+    newer one; ``minimum`` is for frameworks that compile their kernels at run time (any GPU at least that).
+    None of the three known: the framework does not publish it, and the build is assumed to run.
+    """
+
+    sass: tuple[str, ...] = ()
+    ptx: str | None = None
+    minimum: str | None = None
+    source: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.sass or self.ptx or self.minimum)
+
+
+@dataclass(frozen=True)
 class Variant:
     """One build of a release for an accelerator on some platforms."""
 
@@ -103,6 +123,8 @@ class Variant:
     notes: tuple[str, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    # platform -> the GPU architectures its wheels carry (CUDA variants; empty where nobody published it)
+    architectures: Mapping[str, Architectures] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
@@ -268,6 +290,8 @@ class PinSet:
     options: Mapping[str, str]
     facts: Mapping[str, Any]
     notes: tuple[str, ...]
+    # Why this build will not run on the machine that asked for it (an explicit target for another GPU)
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -278,6 +302,7 @@ class PinSet:
             "index_lines": list(self.index_lines),
             "options": dict(self.options),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
 

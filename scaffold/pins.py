@@ -14,6 +14,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import TargetError, UsageError
+from .gpus import blocker
 from .hardware import (
     TargetSpec,
     check_contradiction,
@@ -68,6 +69,7 @@ def _fits(variant: Variant, release: Release, spec: TargetSpec, platform: str, p
         and platform in variant.platforms
         and python in (variant.python or release.python)
         and all(options.get(k) == v for k, v in variant.options.items())
+        and (not spec.compute or blocker(variant, platform, spec.compute) is None)
     )
 
 
