@@ -25,6 +25,7 @@ from .models import (
     SITUATION,
     Architectures,
     Catalog,
+    Download,
     Framework,
     Index,
     Release,
@@ -35,6 +36,8 @@ from .models import (
 
 TOOLING_FILE = "_tooling.toml"
 GPU_FILE = "_gpu.toml"  # catalog-wide GPU facts: the architectures each family of CUDA builds carries
+SIZES_FILE = "_sizes.toml"  # written by `scaffold catalog sizes`: what each target's pins download
+DATA_FILES = (TOOLING_FILE, GPU_FILE, SIZES_FILE)
 _CAPABILITY = re.compile(r"^\d+\.\d+$")
 
 
@@ -317,12 +320,34 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         errors.extend(errs)
         if fw:
             frameworks[fid] = fw
-    extra = sorted(p.name for p in directory.glob("*.toml") if p.stem not in FRAMEWORK_IDS and p.name not in (TOOLING_FILE, GPU_FILE))
+    extra = sorted(p.name for p in directory.glob("*.toml") if p.stem not in FRAMEWORK_IDS and p.name not in DATA_FILES)
     errors.extend(f"{name}: not a framework of the contract ({', '.join(FRAMEWORK_IDS)})" for name in extra)
     tooling = _tooling(directory / TOOLING_FILE, errors)
+    downloads = _downloads(directory / SIZES_FILE, errors)
     if errors:
         raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(errors))
-    return Catalog(frameworks=frameworks, **tooling)
+    return Catalog(frameworks=frameworks, downloads=downloads, **tooling)
+
+
+def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
+    """``frameworks/_sizes.toml`` (optional): measured download sizes per framework/release/target/platform."""
+    if not path.is_file():
+        return {}
+    r = _Reader(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        errors.append(f"{path.name}: {e}")
+        return {}
+    out = {}
+    for key, raw in r.get(doc, "downloads", "", dict, {}).items():
+        where = f"downloads.{key}"
+        size, packages = r.get(raw, "bytes", where, int), r.get(raw, "packages", where, int)
+        python, measured = r.get(raw, "python", where, str), r.get(raw, "measured", where, str)
+        if None not in (size, packages, python, measured):
+            out[key] = Download(size, python, packages, measured)
+    errors.extend(r.errors)
+    return out
 
 
 def _gpu(path: Path, errors: list[str]) -> dict[str, Architectures]:

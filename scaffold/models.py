@@ -196,11 +196,32 @@ class Framework:
 
 
 @dataclass(frozen=True)
+class Download:
+    """How much a target's pins download (every wheel of the resolved tree), as measured by the maintainers."""
+
+    bytes: int
+    python: str  # the Python it was measured for (sizes differ little between Pythons)
+    packages: int
+    measured: str  # date, YYYY-MM-DD
+
+    def human(self) -> str:
+        return f"~{self.bytes / 1e9:.1f} GB" if self.bytes >= 1e9 else f"~{max(1, round(self.bytes / 1e6))} MB"
+
+
+def download_key(framework: str, version: str, target: str, platform: str,
+                 options: Mapping[str, str] | None = None) -> str:
+    """``pytorch/2.15.0/cuda-13.2/linux-x86_64`` (plus ``/backend=jax`` for a variant's own options)."""
+    extra = "".join(f"/{k}={v}" for k, v in sorted((options or {}).items()))
+    return f"{framework}/{version}/{target}/{platform}{extra}"
+
+
+@dataclass(frozen=True)
 class Catalog:
     frameworks: Mapping[str, Framework]
     tooling: Mapping[str, str]
     build_requires: tuple[str, ...] = ()
     pypi_url: str = "https://pypi.org/simple"
+    downloads: Mapping[str, Download] = field(default_factory=dict)  # download_key -> size (frameworks/_sizes.toml)
 
     def get(self, framework_id: str) -> Framework:
         return self.frameworks[framework_id]
@@ -292,6 +313,7 @@ class PinSet:
     notes: tuple[str, ...]
     # Why this build will not run on the machine that asked for it (an explicit target for another GPU)
     warnings: tuple[str, ...] = ()
+    download: Download | None = None  # what these pins download, where the maintainers measured it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -303,6 +325,9 @@ class PinSet:
             "options": dict(self.options),
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "download": None if self.download is None else {
+                "bytes": self.download.bytes, "human": self.download.human(), "python": self.download.python,
+                "packages": self.download.packages, "measured": self.download.measured},
         }
 
 

@@ -23,7 +23,7 @@ from .hardware import (
     driver_facts,
     marker_environment,
 )
-from .models import Catalog, Framework, PinSet, Release, Target, Variant
+from .models import Catalog, Framework, PinSet, Release, Target, Variant, download_key
 
 
 def _sort_key(variant: Variant) -> Version:
@@ -216,6 +216,8 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         options=options,
         facts=facts,
         notes=tuple([*notes, *variant.notes]),
+        download=catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform,
+                                                    variant.options)),
     )
 
 
