@@ -59,12 +59,14 @@ def test_recorded_sizes_reach_the_pins_and_the_cli(catalog, tmp_path):
     key = next(iter(catalog.downloads), None)
     if key is None:
         pytest.skip("frameworks/_sizes.toml holds no measurement (run `scaffold catalog sizes`)")
-    fid, version, target, platform = key.split("/")[:4]
+    fid, version, target, platform, *opts = key.split("/")
+    options = dict(o.split("=", 1) for o in opts)
     pins = resolve_pins(fid, target=target, platform=platform, python=catalog.downloads[key].python,
-                        framework_version=version)
+                        framework_version=version, options=options)
     assert pins.download == catalog.downloads[key]
     result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Demo", "-f", fid, "-t", target, "--platform",
                              platform, "--python", pins.download.python, "--framework-version", version, "--dry-run",
+                             *(a for k, v in options.items() for a in (f"--{k.replace('_', '-')}", v)),
                              "--no-input", "-o", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert f"downloads {pins.download.human()}" in result.stdout
