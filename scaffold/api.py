@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import hardware, locking
+from . import gpus, hardware, locking
 from . import pins as _pins
 from .catalog import default_catalog
 from .errors import TargetError, UsageError
@@ -94,6 +95,10 @@ def resolve_pins(
         machine = machine or hardware.detect()
         spec, note = _auto(machine, platform)
         notes.append(note)
+    elif spec.accelerator == "cuda" and (machine is not None or platform == hardware.this_platform()):
+        # An explicit CUDA target is generated whatever this machine has (it may be for another one), but
+        # when this machine has an NVIDIA GPU the build cannot use, the user hears it now, not at run time.
+        machine = machine or hardware.detect()
     pythons = [python] if python else _python_candidates(framework)
     error: TargetError | None = None
     for py in pythons:
@@ -109,8 +114,11 @@ def resolve_pins(
             notes.append(f"Python {hardware.this_python()} (this interpreter) is not supported by "
                          f"{catalog.get(framework).name} {pinset.framework_version}; pinned for Python {py}")
         if auto:
-            notes[0] = _auto_outcome(notes[0], spec, pinset, catalog.get(framework).name)
-        return _with_notes(pinset, notes)
+            notes[0] = _auto_outcome(notes[0], spec, pinset, catalog, machine, options)
+        pinset = _with_notes(pinset, notes)
+        if not auto and machine is not None and machine.platform == pinset.target.platform:
+            pinset = _with_warnings(pinset, _will_not_run_here(catalog, pinset, machine))
+        return pinset
     assert error is not None
     raise error
 
@@ -127,9 +135,11 @@ def _auto(machine: Machine, platform: str) -> tuple[hardware.TargetSpec, str]:
     driver = machine.details.get("driver_version")
     gpu = str(machine.details.get("gpu", "a GPU"))
     if machine.accelerator in ("cuda", "rocm") and machine.accelerator_version:
-        spec = hardware.TargetSpec(machine.accelerator, None, at_most=machine.accelerator_version)
+        caps = tuple(machine.details.get("compute_capabilities", ()))
+        spec = hardware.TargetSpec(machine.accelerator, None, at_most=machine.accelerator_version,
+                                   compute=caps if machine.accelerator == "cuda" else ())
         if machine.accelerator == "cuda":
-            found = f"{gpu} with driver {driver}" if driver else gpu
+            found = f"{_gpu_label(machine)} with driver {driver}" if driver else _gpu_label(machine)
             return spec, (f"auto: found {found}, which runs CUDA {machine.accelerator_version}.x at most "
                           "(NVIDIA's minimum driver per CUDA major)")
         return spec, f"auto: found ROCm {machine.accelerator_version}"
@@ -144,12 +154,63 @@ def _auto(machine: Machine, platform: str) -> tuple[hardware.TargetSpec, str]:
     return hardware.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
 
 
-def _auto_outcome(note: str, spec: hardware.TargetSpec, pinset: PinSet, name: str) -> str:
-    """Complete the ``auto`` note with what was picked, so the user sees why this build."""
-    if spec.accelerator in ("cuda", "rocm") and pinset.target.accelerator == spec.accelerator:
-        return (f"{note}; picked {pinset.target.name}, the newest {spec.accelerator.upper()} build of {name} "
-                f"{pinset.framework_version} it can run")
-    return note
+def _gpu_label(machine: Machine) -> str:
+    """``Tesla V100-SXM2-32GB (sm_70)``; several models: each with its architecture."""
+    listed = machine.details.get("gpus") or ()
+    seen = dict.fromkeys(
+        f"{g['name']} ({gpus.sm(g['compute_capability'])})" if g.get("compute_capability") else g["name"]
+        for g in listed)
+    return " and ".join(seen) if seen else str(machine.details.get("gpu", "a GPU"))
+
+
+def _variant_of(catalog: Any, pinset: PinSet) -> Any:
+    """The catalog variant a PinSet was made from."""
+    fw = catalog.get(pinset.framework)
+    release = next(r for r in fw.releases if r.version == pinset.framework_version)
+    return next(v for v in release.variants if v.target == pinset.target.name
+                and pinset.target.platform in v.platforms
+                and all(pinset.options.get(k) == val for k, val in v.options.items()))
+
+
+def _auto_outcome(note: str, spec: hardware.TargetSpec, pinset: PinSet, catalog: Any, machine: Machine | None,
+                  options: Mapping[str, str] | None) -> str:
+    """Complete the ``auto`` note with what was picked, and what the GPU's architecture ruled out."""
+    name = catalog.get(pinset.framework).name
+    if not (spec.accelerator in ("cuda", "rocm") and pinset.target.accelerator == spec.accelerator):
+        return note
+    why = ""
+    if spec.compute:  # what the driver alone would have picked, had the architectures not been checked
+        try:
+            driver_only = _pins.resolve(catalog, pinset.framework, target=replace(spec, compute=()),
+                                        platform=pinset.target.platform, python=pinset.target.python,
+                                        options=options)
+        except TargetError:
+            driver_only = pinset
+        if driver_only.target.name != pinset.target.name or driver_only.framework_version != pinset.framework_version:
+            skipped = _variant_of(catalog, driver_only)
+            why = (f"; {gpus.blocker(skipped, pinset.target.platform, spec.compute)} ({name} "
+                   f"{driver_only.framework_version}), so not {driver_only.target.name}")
+    return (f"{note}{why}; picked {pinset.target.name}, the newest {spec.accelerator.upper()} build of {name} "
+            f"{pinset.framework_version} it can run")
+
+
+def _will_not_run_here(catalog: Any, pinset: PinSet, machine: Machine) -> list[str]:
+    """Why an explicitly chosen CUDA build cannot use this machine's NVIDIA GPU (empty when it can, or no GPU)."""
+    driver = str(machine.details.get("driver_version") or "")
+    if pinset.target.accelerator != "cuda" or not driver:
+        return []
+    runs = hardware.cuda_for_driver(driver, machine.platform)
+    major = pinset.target.accelerator_version.split(".")[0]
+    out = []
+    if runs is None or int(runs) < int(major):
+        out.append(f"{pinset.target.name} will not run on this machine: its NVIDIA driver {driver} runs CUDA "
+                   f"{runs + '.x' if runs else 'none'} at most; update the driver or choose an older CUDA target")
+    caps = tuple(machine.details.get("compute_capabilities", ()))
+    reason = gpus.blocker(_variant_of(catalog, pinset), pinset.target.platform, caps) if caps else None
+    if reason:
+        out.append(f"{pinset.target.name} will not run on this machine's {_gpu_label(machine)}: {reason}; "
+                   "use --target auto to get a build it runs")
+    return out
 
 
 def _resolve_auto_aware(catalog: Any, framework: str, spec: hardware.TargetSpec, platform: str, python: str,
@@ -162,15 +223,19 @@ def _resolve_auto_aware(catalog: Any, framework: str, spec: hardware.TargetSpec,
         # `auto` never fails for want of a GPU build: it falls back to the CPU and says so.
         if not auto or spec.accelerator == "cpu" or str(e).startswith("--python"):
             raise
-        notes.append(f"auto: {catalog.get(framework).name} has no build for the detected GPU here; pinned for the CPU")
+        arch = f" (none has kernels for compute capability {', '.join(spec.compute)})" if spec.compute else ""
+        notes.append(f"auto: {catalog.get(framework).name} has no build for the detected GPU here{arch}; "
+                     "pinned for the CPU")
         return _pins.resolve(catalog, framework, target=hardware.TargetSpec("cpu"), platform=platform, python=python,
                              framework_version=framework_version, options=options)
 
 
 def _with_notes(pinset: PinSet, notes: list[str]) -> PinSet:
-    from dataclasses import replace
-
     return replace(pinset, notes=tuple(dict.fromkeys([*notes, *pinset.notes]))) if notes else pinset
+
+
+def _with_warnings(pinset: PinSet, warnings: list[str]) -> PinSet:
+    return replace(pinset, warnings=(*pinset.warnings, *warnings)) if warnings else pinset
 
 
 def generate(

@@ -6,6 +6,7 @@ maintainer fixes a broken catalog in one pass.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,9 @@ from .models import (
     PLATFORMS,
     PYTHONS,
     SITUATION,
+    Architectures,
     Catalog,
+    Download,
     Framework,
     Index,
     Release,
@@ -32,6 +35,10 @@ from .models import (
 )
 
 TOOLING_FILE = "_tooling.toml"
+GPU_FILE = "_gpu.toml"  # catalog-wide GPU facts: the architectures each family of CUDA builds carries
+SIZES_FILE = "_sizes.toml"  # written by `scaffold catalog sizes`: what each target's pins download
+DATA_FILES = (TOOLING_FILE, GPU_FILE, SIZES_FILE)
+_CAPABILITY = re.compile(r"^\d+\.\d+$")
 
 
 class _Reader:
@@ -123,8 +130,49 @@ def _rules(r: _Reader, rec: dict[str, Any]) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+def _architectures(r: _Reader, doc: dict[str, Any]) -> dict[str, Architectures]:
+    """``[architectures.<name>]``: the GPU architectures of a family of builds, each with its source."""
+    out: dict[str, Architectures] = {}
+    for name, raw in r.get(doc, "architectures", "", dict, {}).items():
+        where = f"architectures.{name}"
+        sass = r.strings(raw, "sass", where, ())
+        ptx = r.get(raw, "ptx", where, str, None)
+        minimum = r.get(raw, "minimum", where, str, None)
+        for cap in (*sass, *(c for c in (ptx, minimum) if c)):
+            if not _CAPABILITY.match(cap):
+                r.error(where, f"{cap!r} is not a compute capability like 8.6")
+        if not (sass or ptx or minimum):
+            r.error(where, "give sass, ptx or minimum (leave a build out of the table when nobody publishes its list)")
+        out[name] = Architectures(sass, ptx, minimum, r.get(raw, "source", where, str) or "")
+    return out
+
+
+def _variant_architectures(r: _Reader, raw: dict[str, Any], where: str, platforms: tuple[str, ...],
+                           table: dict[str, Architectures]) -> dict[str, Architectures]:
+    """A variant's ``architectures``: a name from the table, or ``{ default = name, <platform> = name }``."""
+    ref = raw.get("architectures")
+    if ref is None:
+        return {}
+    by_platform = {"default": ref} if isinstance(ref, str) else ref if isinstance(ref, dict) else None
+    if by_platform is None:
+        r.error(f"{where}.architectures", "give a name from [architectures] or a table of platform = name")
+        return {}
+    out = {}
+    for key, name in by_platform.items():
+        if key != "default" and key not in platforms:
+            r.error(f"{where}.architectures.{key}", f"not one of the variant's platforms: {', '.join(platforms)}")
+        elif name not in table:
+            r.error(f"{where}.architectures.{key}", f"{name!r} is not under [architectures]; declared: "
+                    f"{', '.join(table) or 'none'}")
+    for platform in platforms:
+        name = by_platform.get(platform, by_platform.get("default"))
+        if name in table:
+            out[platform] = table[name]
+    return out
+
+
 def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
-             options: dict[str, StarterOption]) -> Variant | None:
+             options: dict[str, StarterOption], archs: dict[str, Architectures]) -> Variant | None:
     accelerator = r.get(raw, "accelerator", where, str)
     r.choice(accelerator, ACCELERATORS, f"{where}.accelerator")
     version = r.get(raw, "version", where, str, "")
@@ -162,11 +210,12 @@ def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
         notes=r.strings(raw, "notes", where, ()),
         facts=r.get(raw, "facts", where, dict, {}),
         source=r.get(raw, "source", where, str) or "",
+        architectures=_variant_architectures(r, raw, where, platforms, archs),
     )
 
 
 def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
-             options: dict[str, StarterOption]) -> Release | None:
+             options: dict[str, StarterOption], archs: dict[str, Architectures]) -> Release | None:
     version = r.get(raw, "version", where, str)
     try:
         Version(version or "")
@@ -182,7 +231,7 @@ def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
             _check_requirement(r, req, f"{where}.{key}")
     variants = []
     for j, v in enumerate(r.get(raw, "variants", where, list, [])):
-        variant = _variant(r, v, f"{where}.variants[{j}]", indexes, options) if isinstance(v, dict) else None
+        variant = _variant(r, v, f"{where}.variants[{j}]", indexes, options, archs) if isinstance(v, dict) else None
         if variant:
             variants.append(variant)
     if not variants:
@@ -201,7 +250,7 @@ def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
     )
 
 
-def _framework(path: Path) -> tuple[Framework | None, list[str]]:
+def _framework(path: Path, archs: dict[str, Architectures]) -> tuple[Framework | None, list[str]]:
     r = _Reader(path)
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -229,7 +278,7 @@ def _framework(path: Path) -> tuple[Framework | None, list[str]]:
     rec = r.get(doc, "recommend", "", dict) or {}
     releases = []
     for i, raw in enumerate(r.get(doc, "releases", "", list, [])):
-        release = _release(r, raw, f"releases[{i}]", indexes, options) if isinstance(raw, dict) else None
+        release = _release(r, raw, f"releases[{i}]", indexes, options, archs) if isinstance(raw, dict) else None
         if release:
             releases.append(release)
     cpu_only = r.get(doc, "cpu_only", "", bool, False)
@@ -261,21 +310,56 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     directory = directory or frameworks_dir()
     errors: list[str] = []
     frameworks: dict[str, Framework] = {}
+    archs = _gpu(directory / GPU_FILE, errors)
     for fid in FRAMEWORK_IDS:
         path = directory / f"{fid}.toml"
         if not path.is_file():
             errors.append(f"{path.name}: missing (every framework of the contract needs a file)")
             continue
-        fw, errs = _framework(path)
+        fw, errs = _framework(path, archs)
         errors.extend(errs)
         if fw:
             frameworks[fid] = fw
-    extra = sorted(p.name for p in directory.glob("*.toml") if p.stem not in FRAMEWORK_IDS and p.name != TOOLING_FILE)
+    extra = sorted(p.name for p in directory.glob("*.toml") if p.stem not in FRAMEWORK_IDS and p.name not in DATA_FILES)
     errors.extend(f"{name}: not a framework of the contract ({', '.join(FRAMEWORK_IDS)})" for name in extra)
     tooling = _tooling(directory / TOOLING_FILE, errors)
+    downloads = _downloads(directory / SIZES_FILE, errors)
     if errors:
         raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(errors))
-    return Catalog(frameworks=frameworks, **tooling)
+    return Catalog(frameworks=frameworks, downloads=downloads, **tooling)
+
+
+def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
+    """``frameworks/_sizes.toml`` (optional): measured download sizes per framework/release/target/platform."""
+    if not path.is_file():
+        return {}
+    r = _Reader(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        errors.append(f"{path.name}: {e}")
+        return {}
+    out = {}
+    for key, raw in r.get(doc, "downloads", "", dict, {}).items():
+        where = f"downloads.{key}"
+        size, packages = r.get(raw, "bytes", where, int), r.get(raw, "packages", where, int)
+        python, measured = r.get(raw, "python", where, str), r.get(raw, "measured", where, str)
+        if None not in (size, packages, python, measured):
+            out[key] = Download(size, python, packages, measured)
+    errors.extend(r.errors)
+    return out
+
+
+def _gpu(path: Path, errors: list[str]) -> dict[str, Architectures]:
+    r = _Reader(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        errors.append(f"{path.name}: {e}")
+        return {}
+    archs = _architectures(r, doc)
+    errors.extend(r.errors)
+    return archs
 
 
 def _tooling(path: Path, errors: list[str]) -> dict[str, Any]:

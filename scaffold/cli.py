@@ -143,9 +143,14 @@ def new(
         best = project.recommendation.best
         typer.echo(f"Recommended {best.name} for your situation: " + "; ".join(best.reasons[:2]))
     pins = project.pins
+    for warning in pins.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     verb = "Would write" if dry_run else "Created"
     typer.echo(f"{verb} {project.path} ({project.starter}: {project.framework} {pins.framework_version}, "
                f"{pins.target.name}, {pins.target.platform}, Python {pins.target.python})")
+    if pins.download is not None:
+        typer.echo(f"Installing its pins downloads {pins.download.human()} ({pins.download.packages} packages, "
+                   f"measured {pins.download.measured})")
     if dry_run:
         for f in project.files:
             typer.echo(f"  {f}")
@@ -217,7 +222,36 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
         typer.echo(json.dumps(machine.as_dict(), indent=2))
         return
     for key, value in machine.as_dict().items():
-        typer.echo(f"{key}: {value}")
+        if key == "gpus":  # one line per GPU: what `auto` matches builds against
+            for i, gpu in enumerate(value):
+                cap = f", compute capability {gpu['compute_capability']}" if gpu.get("compute_capability") else ""
+                typer.echo(f"gpu {i}: {gpu['name']}, {gpu['memory']}{cap}")
+        elif isinstance(value, list):
+            typer.echo(f"{key}: {', '.join(map(str, value))}")
+        else:
+            typer.echo(f"{key}: {value}")
+    for line in _download_advice(machine):
+        typer.echo(line)
+
+
+def _download_advice(machine) -> list[str]:
+    """What the GPU frameworks' builds for this machine download, so a person can weigh the choice first."""
+    from .api import resolve_pins
+
+    lines = []
+    for fid in ("pytorch", "tensorflow", "keras"):
+        seen = []
+        for target in ("auto", "cpu"):
+            try:
+                pins = resolve_pins(fid, target=target, machine=machine, platform=machine.platform)
+            except ScaffoldError:
+                continue
+            entry = f"{pins.target.name}: {pins.download.human() if pins.download else 'size not measured'}"
+            if entry not in seen:
+                seen.append(entry)
+        if seen:
+            lines.append(f"download ({fid}): " + "; ".join(seen))
+    return lines
 
 
 catalog_app = typer.Typer(name="catalog", help="Maintainer commands for the framework catalog.",
@@ -284,6 +318,39 @@ def catalog_prove_command(
             typer.echo(f"failed: {c.label}: {c.detail}", err=True)
     if report.failed:
         raise typer.Exit(1)
+
+
+@catalog_app.command("sizes")
+def catalog_sizes_command(
+    framework: list[str] | None = typer.Option(None, "--framework", "-f",
+                                               help="repeatable (default: pytorch, tensorflow, keras)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """Measure what each target's pins download and record it, dated, in frameworks/_sizes.toml (needs the network)."""
+    import datetime
+
+    from ._paths import frameworks_dir
+    from .catalog import SIZES_FILE, default_catalog
+    from .sizes import measure, write_sizes
+
+    catalog = default_catalog()
+    try:
+        measured = measure(catalog, framework or ("pytorch", "tensorflow", "keras"),
+                           today=datetime.date.today().isoformat())
+    except ScaffoldError as e:
+        _fail(e)
+    path = frameworks_dir() / SIZES_FILE
+    try:
+        path.write_text(write_sizes(measured, catalog.downloads), encoding="utf-8")
+    except OSError as e:
+        _fail(ScaffoldError(f"cannot write {path}: {e.strerror or e}"))
+    if as_json:
+        typer.echo(json.dumps([{"key": m.key, "bytes": m.download.bytes if m.download else None, "detail": m.detail}
+                               for m in measured], indent=2))
+        return
+    for m in measured:
+        typer.echo(f"{m.key}: {m.download.human() if m.download else 'not measured (' + m.detail + ')'}")
+    typer.echo(f"wrote {path}")
 
 
 def main() -> None:

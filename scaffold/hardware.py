@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 from .errors import TargetError
-from .models import ACCELERATORS, PLATFORMS, PYTHONS, Machine
+from .models import PLATFORMS, PYTHONS, Machine
 
 # How uv names each platform for `uv pip compile --python-platform` (uv's documentation of that flag;
 # manylinux_2_28 is the oldest glibc the pinned CUDA/TensorFlow wheels are built for).
@@ -46,6 +46,7 @@ class TargetSpec:
     accelerator: str  # cpu | cuda | rocm | mps | auto
     version: str | None = None
     at_most: str | None = None  # from `auto`: the newest version the machine's driver can run
+    compute: tuple[str, ...] = ()  # from `auto`: every GPU's compute capability; a build must run on all
 
 
 def parse_target(text: str) -> TargetSpec:
@@ -100,30 +101,27 @@ def this_python() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-# The minimum NVIDIA driver for each CUDA major. Thanks to CUDA's minor-version compatibility a
-# driver that meets a major's minimum runs every minor release of it (NVIDIA, CUDA Toolkit release
-# notes, table "CUDA Toolkit and Minimum Required Driver Version for CUDA Minor Version Compatibility":
-# 12.x >= 525.60.13 on Linux, >= 528.33 on Windows; 13.x >= 580).
-_DRIVER_CUDA = (
-    ((580, 0, 0), "13"),
-    ((525, 60, 13), "12"),
-)
+def cuda_for_driver(driver: str, platform: str = "linux-x86_64") -> str | None:
+    """The newest CUDA major a driver version (e.g. ``550.54.14``) can run on ``platform``, or None if too old.
 
-
-def cuda_for_driver(driver: str) -> str | None:
-    """The newest CUDA major a driver version (e.g. ``550.54.14``) can run, or None if too old for CUDA 12."""
-    try:
-        parts = tuple(int(p) for p in driver.strip().split("."))
-    except ValueError:
+    Thanks to CUDA's minor-version compatibility a driver that meets a major's minimum runs every minor
+    release of it; the minimums differ between Linux and Windows (:data:`_MIN_DRIVER`).
+    """
+    have = version_tuple(driver)
+    if have is None:
         return None
-    for minimum, cuda in _DRIVER_CUDA:
-        if parts >= minimum:
-            return cuda
+    key = "min_driver_windows" if platform.startswith("windows") else "min_driver_linux"
+    for major in sorted(_MIN_DRIVER, key=int, reverse=True):
+        minimum = version_tuple(_MIN_DRIVER[major][key])
+        if minimum is not None and have >= minimum:
+            return major
     return None
 
 
-# The minimum driver per CUDA major and OS, as catalog facts: ``min_driver_linux`` / ``min_driver_windows``.
-# A CUDA variant of the catalog that does not state its own gets these (same NVIDIA table as above).
+# The minimum NVIDIA driver per CUDA major and OS (NVIDIA, CUDA Toolkit release notes, table "CUDA Toolkit
+# and Minimum Required Driver Version for CUDA Minor Version Compatibility": 12.x >= 525.60.13 on Linux,
+# >= 528.33 on Windows; 13.x >= 580). `auto` reads it through cuda_for_driver; a CUDA variant of the catalog
+# that does not state its own gets these as the facts ``min_driver_linux`` / ``min_driver_windows``.
 _MIN_DRIVER = {
     "12": {"min_driver_linux": "525.60.13", "min_driver_windows": "528.33"},
     "13": {"min_driver_linux": "580", "min_driver_windows": "580"},
@@ -157,18 +155,27 @@ def marker_environment(platform: str, python: str) -> dict[str, str]:
 # ---- parsers of the probes' outputs: pure, so recorded outputs test them ----
 
 def parse_nvidia_smi(text: str) -> list[dict[str, str]]:
-    """GPUs from ``nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader``.
+    """GPUs from ``nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader``.
 
-    One line per GPU, e.g. ``NVIDIA H100 80GB HBM3, 570.133.20, 81559 MiB``. Lines that are not
-    such a row (an error such as "NVIDIA-SMI has failed ...") are ignored.
+    One line per GPU, e.g. ``Tesla V100-SXM2-32GB, 590.44.01, 32768 MiB, 7.0``; drivers older than the 510
+    series know no ``compute_cap`` and are asked without it (three columns), and a GPU may answer ``[N/A]``:
+    then ``compute_capability`` is ``""``. Lines that are not such a row (an error such as "NVIDIA-SMI has
+    failed ...") are ignored.
     """
     gpus = []
     for line in text.splitlines():
         parts = [p.strip() for p in line.split(",")]
         if len(parts) < 2 or version_tuple(parts[1]) is None:
             continue
-        gpus.append({"name": parts[0], "driver_version": parts[1], "memory": parts[2] if len(parts) > 2 else ""})
+        cap = parts[3] if len(parts) > 3 and re.fullmatch(r"\d+\.\d+", parts[3]) else ""
+        gpus.append({"name": parts[0], "driver_version": parts[1], "memory": parts[2] if len(parts) > 2 else "",
+                     "compute_capability": cap})
     return gpus
+
+
+def is_wsl(proc_version: str) -> bool:
+    """Whether ``/proc/version`` is a WSL2 kernel's (``...-microsoft-standard-WSL2 ...``)."""
+    return "microsoft" in proc_version.lower()
 
 
 _PROC_DRIVER = re.compile(r"NVRM version:.*?Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)\s")
@@ -212,7 +219,7 @@ def _run(argv: list[str], *, stderr: bool = False) -> str | None:
     if not shutil.which(argv[0]):
         return None
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if done.returncode != 0:
@@ -228,9 +235,24 @@ def _read(path: str) -> str:
         return ""
 
 
-NVIDIA_SMI = ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"]
+NVIDIA_SMI_FIELDS = "name,driver_version,memory.total,compute_cap"
+NVIDIA_SMI_OLD_FIELDS = "name,driver_version,memory.total"  # drivers before the 510 series: no compute_cap
 NVIDIA_PROC = "/proc/driver/nvidia/version"
 ROCM_VERSION_FILE = "/opt/rocm/.info/version"
+PROC_VERSION = "/proc/version"
+# Under WSL2 the Windows host's driver provides nvidia-smi here, often not on PATH.
+WSL_NVIDIA_SMI = "/usr/lib/wsl/lib/nvidia-smi"
+
+
+def _nvidia_smi() -> str:
+    exe = shutil.which("nvidia-smi") or (WSL_NVIDIA_SMI if os.path.isfile(WSL_NVIDIA_SMI) else None)
+    if exe is None:
+        return ""
+    for fields in (NVIDIA_SMI_FIELDS, NVIDIA_SMI_OLD_FIELDS):
+        out = _run([exe, f"--query-gpu={fields}", "--format=csv,noheader"])
+        if out and parse_nvidia_smi(out):
+            return out
+    return ""
 
 
 def _java_executable() -> str:
@@ -272,6 +294,7 @@ def detect(
     rocm_version: str | None = None,
     java_version_output: str | None = None,
     apple_chip: str | None = None,
+    proc_version: str | None = None,
     memory_bytes: int | None = None,
     cpu_cores: int | None = None,
     platform: str | None = None,
@@ -281,9 +304,10 @@ def detect(
     """Describe this machine: platform, Python, accelerator and its version, CPU cores, memory, Java.
 
     The keyword arguments are recorded probe outputs (``""`` = the probe found nothing): the
-    output of ``nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader``,
-    the text of ``/proc/driver/nvidia/version`` (read only when nvidia-smi gives nothing), of
-    ``/opt/rocm/.info/version``, the stderr of ``java -version``, the Apple chip's name. Left out,
+    output of ``nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader``
+    (or of the older three-field query), the text of ``/proc/driver/nvidia/version`` (read only when
+    nvidia-smi gives nothing), of ``/opt/rocm/.info/version`` and of ``/proc/version`` (WSL2), the stderr of
+    ``java -version``, the Apple chip's name. Left out,
     the probe runs here; with ``probe=False`` a left-out probe counts as having found nothing, so a
     test never depends on the machine it runs on.
     """
@@ -303,7 +327,10 @@ def detect(
     if java:
         details.update(java_version=java, java_major=java_major(java))
 
-    gpus = parse_nvidia_smi(given(nvidia_smi, lambda: _run(NVIDIA_SMI) or ""))
+    if plat.startswith("linux") and is_wsl(given(proc_version, lambda: _read(PROC_VERSION))):
+        details["wsl"] = ("WSL2: the NVIDIA driver is the Windows host's (nvidia-smi in /usr/lib/wsl/lib); "
+                          "Python wheels are Linux's, so the project is pinned for Linux")
+    gpus = parse_nvidia_smi(given(nvidia_smi, _nvidia_smi))
     driver, source = (gpus[0]["driver_version"], "nvidia-smi") if gpus else (None, "")
     if driver is None and plat.startswith("linux"):
         driver, source = parse_nvidia_proc(given(nvidia_proc, lambda: _read(NVIDIA_PROC))), NVIDIA_PROC
@@ -312,13 +339,18 @@ def detect(
                        gpu_count=len(gpus) or 1, driver_version=driver, driver_source=source)
         if gpus and gpus[0]["memory"]:
             details["gpu_memory"] = gpus[0]["memory"]
-        if len({g["name"] for g in gpus}) > 1:
-            details["gpus"] = [g["name"] for g in gpus]
-        cuda = cuda_for_driver(driver)
+        if gpus:
+            details["gpus"] = [{"name": g["name"], "memory": g["memory"],
+                                "compute_capability": g["compute_capability"]} for g in gpus]
+        caps = sorted({g["compute_capability"] for g in gpus if g["compute_capability"]})
+        if caps:
+            details["compute_capabilities"] = caps
+        cuda = cuda_for_driver(driver, plat)
         if cuda:
             return Machine(plat, py, "cuda", cuda, details)
-        details["note"] = (f"NVIDIA driver {driver} is too old for CUDA 12 (needs >= 525.60.13 on Linux, "
-                           ">= 528.33 on Windows); update the driver to use the GPU")
+        minimum = _MIN_DRIVER["12"]["min_driver_windows" if plat.startswith("windows") else "min_driver_linux"]
+        details["note"] = (f"NVIDIA driver {driver} is too old for CUDA 12 (needs >= {minimum} on this platform); "
+                           "update the driver to use the GPU")
     rocm = parse_rocm_version(given(rocm_version, lambda: _read(ROCM_VERSION_FILE)))
     if rocm:
         details["rocm_version"] = rocm
@@ -330,5 +362,3 @@ def detect(
         return Machine(plat, py, "mps", "", details)
     return Machine(plat, py, "cpu", "", details)
 
-
-assert set(ACCELERATORS) >= {"cpu", "cuda", "rocm", "mps"}

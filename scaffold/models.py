@@ -89,6 +89,26 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Architectures:
+    """The NVIDIA GPU architectures a build carries kernels for, as compute capabilities (``"8.6"``).
+
+    A compiled kernel (``sass``) runs on GPUs of the same major and the same or a higher minor (sm_80 code
+    runs on an 8.6 GPU, not on 9.0); PTX (``ptx``) is compiled by the driver for that capability and every
+    newer one; ``minimum`` is for frameworks that compile their kernels at run time (any GPU at least that).
+    None of the three known: the framework does not publish it, and the build is assumed to run.
+    """
+
+    sass: tuple[str, ...] = ()
+    ptx: str | None = None
+    minimum: str | None = None
+    source: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.sass or self.ptx or self.minimum)
+
+
+@dataclass(frozen=True)
 class Variant:
     """One build of a release for an accelerator on some platforms."""
 
@@ -103,6 +123,8 @@ class Variant:
     notes: tuple[str, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    # platform -> the GPU architectures its wheels carry (CUDA variants; empty where nobody published it)
+    architectures: Mapping[str, Architectures] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
@@ -174,11 +196,32 @@ class Framework:
 
 
 @dataclass(frozen=True)
+class Download:
+    """How much a target's pins download (every wheel of the resolved tree), as measured by the maintainers."""
+
+    bytes: int
+    python: str  # the Python it was measured for (sizes differ little between Pythons)
+    packages: int
+    measured: str  # date, YYYY-MM-DD
+
+    def human(self) -> str:
+        return f"~{self.bytes / 1e9:.1f} GB" if self.bytes >= 1e9 else f"~{max(1, round(self.bytes / 1e6))} MB"
+
+
+def download_key(framework: str, version: str, target: str, platform: str,
+                 options: Mapping[str, str] | None = None) -> str:
+    """``pytorch/2.15.0/cuda-13.2/linux-x86_64`` (plus ``/backend=jax`` for a variant's own options)."""
+    extra = "".join(f"/{k}={v}" for k, v in sorted((options or {}).items()))
+    return f"{framework}/{version}/{target}/{platform}{extra}"
+
+
+@dataclass(frozen=True)
 class Catalog:
     frameworks: Mapping[str, Framework]
     tooling: Mapping[str, str]
     build_requires: tuple[str, ...] = ()
     pypi_url: str = "https://pypi.org/simple"
+    downloads: Mapping[str, Download] = field(default_factory=dict)  # download_key -> size (frameworks/_sizes.toml)
 
     def get(self, framework_id: str) -> Framework:
         return self.frameworks[framework_id]
@@ -268,6 +311,9 @@ class PinSet:
     options: Mapping[str, str]
     facts: Mapping[str, Any]
     notes: tuple[str, ...]
+    # Why this build will not run on the machine that asked for it (an explicit target for another GPU)
+    warnings: tuple[str, ...] = ()
+    download: Download | None = None  # what these pins download, where the maintainers measured it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -278,6 +324,10 @@ class PinSet:
             "index_lines": list(self.index_lines),
             "options": dict(self.options),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
+            "download": None if self.download is None else {
+                "bytes": self.download.bytes, "human": self.download.human(), "python": self.download.python,
+                "packages": self.download.packages, "measured": self.download.measured},
         }
 
 

@@ -14,6 +14,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import TargetError, UsageError
+from .gpus import blocker
 from .hardware import (
     TargetSpec,
     check_contradiction,
@@ -22,7 +23,7 @@ from .hardware import (
     driver_facts,
     marker_environment,
 )
-from .models import Catalog, Framework, PinSet, Release, Target, Variant
+from .models import Catalog, Framework, PinSet, Release, Target, Variant, download_key
 
 
 def _sort_key(variant: Variant) -> Version:
@@ -68,6 +69,7 @@ def _fits(variant: Variant, release: Release, spec: TargetSpec, platform: str, p
         and platform in variant.platforms
         and python in (variant.python or release.python)
         and all(options.get(k) == v for k, v in variant.options.items())
+        and (not spec.compute or blocker(variant, platform, spec.compute) is None)
     )
 
 
@@ -214,6 +216,8 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         options=options,
         facts=facts,
         notes=tuple([*notes, *variant.notes]),
+        download=catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform,
+                                                    variant.options)),
     )
 
 

@@ -27,7 +27,8 @@ def recorded(name: str) -> str:
 def test_nvidia_smi_one_row_per_gpu():
     gpus = parse_nvidia_smi(recorded("nvidia-smi-h100x8.txt"))
     assert len(gpus) == 8
-    assert gpus[0] == {"name": "NVIDIA H100 80GB HBM3", "driver_version": "570.133.20", "memory": "81559 MiB"}
+    assert gpus[0] == {"name": "NVIDIA H100 80GB HBM3", "driver_version": "570.133.20", "memory": "81559 MiB",
+                       "compute_capability": ""}  # the older three-field query
     mixed = parse_nvidia_smi(recorded("nvidia-smi-mixed.txt"))
     assert [g["name"] for g in mixed] == ["NVIDIA GeForce RTX 4090", "NVIDIA GeForce RTX 3060"]
     assert parse_nvidia_smi(recorded("nvidia-smi-failed.txt")) == []
@@ -77,10 +78,10 @@ def test_detect_several_gpus_with_nvidia_smi():
     assert d["gpu"] == "NVIDIA H100 80GB HBM3" and d["gpu_count"] == 8 and d["gpu_memory"] == "81559 MiB"
     assert d["driver_version"] == "570.133.20" and d["driver_source"] == "nvidia-smi"
     assert (d["cpu_cores"], d["memory_gib"], d["java_version"], d["java_major"]) == (16, 128.0, "21.0.5", "21")
-    assert "gpus" not in d  # all the same model
+    assert len(d["gpus"]) == 8 and d["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3"
     mixed = detect(probe=False, platform="linux-x86_64", nvidia_smi=recorded("nvidia-smi-mixed.txt"))
-    assert mixed.accelerator_version == "13" and mixed.details["gpus"] == ["NVIDIA GeForce RTX 4090",
-                                                                           "NVIDIA GeForce RTX 3060"]
+    assert mixed.accelerator_version == "13"
+    assert [g["name"] for g in mixed.details["gpus"]] == ["NVIDIA GeForce RTX 4090", "NVIDIA GeForce RTX 3060"]
 
 
 def test_detect_falls_back_to_the_drivers_file_when_nvidia_smi_fails():
@@ -137,3 +138,147 @@ def test_driver_facts(cuda, linux, windows):
     facts = driver_facts(cuda)
     assert (facts["min_driver_linux"], facts["min_driver_windows"]) == (linux, windows)
     assert driver_facts("11.8") == {}
+
+
+# ---- compute capability: the driver says which CUDA runs, the architecture which builds have kernels ----
+
+GPUS = {"gtx980": "5.2", "gtx1080": "6.1", "v100": "7.0", "t4": "7.5", "a100": "8.0", "h200": "9.0", "b200": "10.0"}
+CUDA12, CUDA13 = "550.127.05", "580.95.05"
+
+
+def machine_with(gpu: str, driver: str, platform: str = "linux-x86_64"):
+    return detect(probe=False, platform=platform, nvidia_smi=recorded(f"nvidia-smi-cc-{gpu}-{driver}.txt"))
+
+
+@pytest.mark.parametrize("gpu", sorted(GPUS))
+def test_detect_reads_each_gpus_compute_capability(gpu):
+    m = machine_with(gpu, CUDA13)
+    assert m.details["compute_capabilities"] == [GPUS[gpu]]
+    assert m.details["gpus"][0]["compute_capability"] == GPUS[gpu]
+    assert m.as_dict()["gpus"][0]["compute_capability"] == GPUS[gpu]  # scaffold detect --json
+
+
+def test_a_gpu_that_answers_na_has_no_capability_and_is_not_ruled_out():
+    m = detect(probe=False, platform="linux-x86_64", nvidia_smi=recorded("nvidia-smi-cc-na.txt"))
+    assert m.accelerator == "cpu" and "compute_capabilities" not in m.details  # driver 470: too old anyway
+    assert m.details["gpus"][0]["compute_capability"] == ""
+
+
+# (gpu, driver) -> the build `auto` picks: PyTorch's CUDA 13 builds start at sm_75, its CUDA 12.6 builds carry
+# sm_50..sm_90 (none for Blackwell); TensorFlow's wheels carry sm_60..sm_89 plus PTX for 9.0 (newer GPUs JIT).
+PYTORCH = {
+    ("gtx980", CUDA12): ("2.14.1", "cuda-12.6"), ("gtx980", CUDA13): ("2.14.1", "cuda-12.6"),
+    ("gtx1080", CUDA12): ("2.14.1", "cuda-12.6"), ("gtx1080", CUDA13): ("2.14.1", "cuda-12.6"),
+    ("v100", CUDA12): ("2.14.1", "cuda-12.6"), ("v100", CUDA13): ("2.14.1", "cuda-12.6"),
+    ("t4", CUDA12): ("2.14.1", "cuda-12.6"), ("t4", CUDA13): ("2.15.0", "cuda-13.2"),
+    ("a100", CUDA12): ("2.14.1", "cuda-12.6"), ("a100", CUDA13): ("2.15.0", "cuda-13.2"),
+    ("h200", CUDA12): ("2.14.1", "cuda-12.6"), ("h200", CUDA13): ("2.15.0", "cuda-13.2"),
+    ("b200", CUDA12): (None, "cpu"), ("b200", CUDA13): ("2.15.0", "cuda-13.2"),
+}
+TENSORFLOW = {gpu: "cuda-12.9" for gpu in GPUS if gpu != "gtx980"} | {"gtx980": "cpu"}
+
+
+@pytest.mark.parametrize(("gpu", "driver"), sorted(PYTORCH))
+def test_auto_pytorch_fits_the_driver_and_the_architecture(gpu, driver):
+    version, target = PYTORCH[(gpu, driver)]
+    pins = resolve_pins("pytorch", target="auto", machine=machine_with(gpu, driver), python="3.12")
+    assert pins.target.name == target
+    if version:
+        assert pins.framework_version == version
+
+
+def test_auto_says_why_a_volta_gets_cuda_12_6_on_a_cuda_13_driver():
+    pins = resolve_pins("pytorch", target="auto", machine=machine_with("v100", CUDA13), python="3.12")
+    note = pins.notes[0]
+    assert "found Tesla V100-SXM2-32GB (sm_70) with driver 580.95.05" in note
+    assert "the cuda-13.2 build starts at sm_75 (PyTorch 2.15.0), so not cuda-13.2" in note
+    assert note.endswith("picked cuda-12.6, the newest CUDA build of PyTorch 2.14.1 it can run")
+
+
+def test_auto_on_blackwell_with_a_cuda_12_driver_falls_back_to_the_cpu_and_says_why():
+    pins = resolve_pins("pytorch", target="auto", machine=machine_with("b200", CUDA12), python="3.12")
+    assert pins.target.accelerator == "cpu"
+    assert any("none has kernels for compute capability 10.0" in n for n in pins.notes)
+
+
+@pytest.mark.parametrize(("gpu", "driver"), [(g, d) for g in sorted(GPUS) for d in (CUDA12, CUDA13)])
+@pytest.mark.parametrize("framework", ["tensorflow", "keras"])
+def test_auto_tensorflow_and_keras_fit_the_architecture(framework, gpu, driver):
+    pins = resolve_pins(framework, target="auto", machine=machine_with(gpu, driver), python="3.12")
+    if framework == "keras" and gpu == "gtx980":
+        # No TensorFlow kernels for Maxwell: the backend left to its default steps aside for JAX, whose CUDA 12
+        # architecture list nobody publishes (so it is not ruled out).
+        assert (pins.target.name, pins.options["backend"]) == ("cuda-12.9", "jax")
+    else:
+        assert pins.target.name == TENSORFLOW[gpu]
+
+
+def test_auto_keras_torch_backend_follows_pytorchs_matrix():
+    pins = resolve_pins("keras", target="auto", options={"backend": "torch"}, machine=machine_with("v100", CUDA13),
+                        python="3.12")
+    assert pins.target.name == "cuda-12.6"
+    pins = resolve_pins("keras", target="auto", options={"backend": "torch"}, machine=machine_with("h200", CUDA13),
+                        python="3.12")
+    assert pins.target.name == "cuda-13.0"
+
+
+def test_a_mixed_machine_gets_a_build_that_runs_on_every_gpu():
+    m = detect(probe=False, platform="linux-x86_64", nvidia_smi=recorded("nvidia-smi-cc-mixed-a100-v100.txt"))
+    assert m.details["compute_capabilities"] == ["7.0", "8.0"]
+    pins = resolve_pins("pytorch", target="auto", machine=m, python="3.12")
+    assert pins.target.name == "cuda-12.6"
+    assert "NVIDIA A100-SXM4-40GB (sm_80) and Tesla V100-PCIE-16GB (sm_70)" in pins.notes[0]
+
+
+def test_an_explicit_target_the_gpu_cannot_run_is_generated_with_a_warning():
+    pins = resolve_pins("pytorch", target="cuda-13.2", machine=machine_with("v100", CUDA13), python="3.12")
+    assert pins.target.name == "cuda-13.2"
+    assert pins.warnings == ("cuda-13.2 will not run on this machine's Tesla V100-SXM2-32GB (sm_70): the cuda-13.2 "
+                             "build starts at sm_75; use --target auto to get a build it runs",)
+    old_driver = resolve_pins("pytorch", target="cuda-13.2", machine=machine_with("h200", CUDA12), python="3.12")
+    assert "its NVIDIA driver 550.127.05 runs CUDA 12.x at most" in old_driver.warnings[0]
+    fine = resolve_pins("pytorch", target="cuda-12.6", machine=machine_with("v100", CUDA13), python="3.12")
+    assert fine.warnings == ()
+    elsewhere = resolve_pins("pytorch", target="cuda-13.2", platform="linux-aarch64",
+                             machine=machine_with("v100", CUDA13), python="3.12")
+    assert elsewhere.warnings == ()  # generated for another machine: nothing to say about this one
+
+
+def test_pytorch_aarch64_cuda_12_6_builds_cover_ampere_and_hopper_only():
+    volta = machine_with("v100", CUDA12, platform="linux-aarch64")
+    assert resolve_pins("pytorch", target="auto", machine=volta, python="3.12").target.accelerator == "cpu"
+    hopper = machine_with("h200", CUDA12, platform="linux-aarch64")
+    assert resolve_pins("pytorch", target="auto", machine=hopper, python="3.12").target.name == "cuda-12.6"
+
+
+def test_windows_takes_its_own_minimum_driver():
+    from scaffold.hardware import cuda_for_driver
+
+    assert cuda_for_driver("527.41", "linux-x86_64") == "12"
+    assert cuda_for_driver("527.41", "windows-x86_64") is None  # Windows needs >= 528.33 for CUDA 12
+    assert cuda_for_driver("528.33", "windows-x86_64") == "12"
+    assert cuda_for_driver("580.88", "windows-x86_64") == "13"
+
+
+def test_wsl2_is_detected_and_treated_as_linux():
+    m = detect(probe=False, platform="linux-x86_64", proc_version=recorded("proc-version-wsl2.txt"),
+               nvidia_smi=recorded(f"nvidia-smi-cc-t4-{CUDA13}.txt"))
+    assert m.platform == "linux-x86_64" and m.accelerator == "cuda"
+    assert "WSL2" in m.details["wsl"] and "Windows host" in m.details["wsl"]
+    plain = detect(probe=False, platform="linux-x86_64", proc_version=recorded("proc-version-ubuntu.txt"))
+    assert "wsl" not in plain.details
+    assert resolve_pins("pytorch", target="auto", machine=m, python="3.12").target.platform == "linux-x86_64"
+
+
+def test_every_cuda_architecture_list_in_the_catalog_has_a_source(catalog):
+    from scaffold.gpus import runs_on
+
+    seen = 0
+    for fw in catalog.frameworks.values():
+        for release in fw.releases:
+            for variant in release.variants:
+                for arch in variant.architectures.values():
+                    assert arch.known and arch.source.startswith(("C:", "D:")), (fw.id, variant.target)
+                    assert runs_on(arch, "9.0") is True  # every listed build serves Hopper
+                    seen += 1
+    assert seen > 20

@@ -111,6 +111,7 @@ STARTER_FILES = {
     "tests/conftest.py", "tests/test_data.py", "tests/test_distribute.py", "tests/test_training.py",
     "tests/test_environment_check.py", "demo/check.py",  # the base layer's environment check
     "tests/test_runtime.py", "demo/runtime.py",  # and its shared runtime
+    "tests/test_gpu_check.py", "demo/gpu_check.py",  # and its GPU probe
     "demo/__init__.py", "demo/__main__.py", "demo/config.py", "demo/data.py", "demo/distribute.py",
     "demo/export.py", "demo/model.py", "demo/train.py",
 }

@@ -441,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--record", help="the project's .scaffold.json (default: here, else the project root)")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    parser.add_argument("--require-gpu", action="store_true",
+                        help="fail when the framework cannot use the GPU this project is pinned for (no CPU fallback)")
     args = parser.parse_args(argv)
     path = find_record(args.record)
     try:
@@ -449,6 +451,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read {path} ({e}); run this in the project folder or pass --record PATH", file=sys.stderr)
         return 2
     report = compare(record, inspect(record), locked=(path.parent / "requirements.lock").is_file())
+    # The framework itself must see the GPU and run a kernel on it (asked in a child process).
+    from .gpu_check import probe_checks
+
+    gpu = [Check(*c) for c in probe_checks(record, require_gpu=args.require_gpu)]
+    report = Report(target=report.target, checks=(*report.checks, *gpu))
     if args.json:
         print(
             json.dumps(

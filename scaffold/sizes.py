@@ -1,0 +1,155 @@
+"""``scaffold catalog sizes`` (maintainers; needs the network): how much each target's pins download.
+
+For every release, variant and platform the catalog claims, the pins are resolved with uv for one Python
+(the same resolution as ``scaffold lock``) and each resolved package's file for that platform and Python is
+looked up in the index's JSON API (PEP 691: every file with its size). The sum goes to
+``frameworks/_sizes.toml`` with the date, so ``scaffold new`` and ``scaffold detect`` can say "cuda-13.2: ~3.4 GB;
+cpu: ~0.3 GB" before anything is downloaded. Combinations whose index cannot be reached are left out, never
+guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from packaging import tags
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+from .errors import ScaffoldError, UsageError
+from .locking import compile_lock, pin_lines
+from .maintain import host_reachable, index_hosts, pins_for
+from .models import Catalog, Download, download_key
+
+# The wheel platform tags each platform accepts, best first (uv resolves Linux for manylinux_2_28, macOS for 14.0).
+_PLATFORM_TAGS = {
+    "linux-x86_64": [*(f"manylinux_2_{i}_x86_64" for i in range(28, 4, -1)), "manylinux2014_x86_64",
+                     "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64"],
+    "linux-aarch64": [*(f"manylinux_2_{i}_aarch64" for i in range(28, 16, -1)), "manylinux2014_aarch64",
+                      "linux_aarch64"],
+    "macos-arm64": [f"macosx_{v}_0_{a}" for v in range(14, 10, -1) for a in ("arm64", "universal2")],
+    "windows-x86_64": ["win_amd64"],
+}
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+@dataclass(frozen=True)
+class Measured:
+    key: str
+    download: Download | None
+    detail: str = ""
+
+
+def target_tags(platform: str, python: str) -> list[tags.Tag]:
+    """Every wheel tag a CPython ``python`` on ``platform`` installs, best first."""
+    version = tuple(int(p) for p in python.split("."))
+    plats = _PLATFORM_TAGS[platform]
+    return [*tags.cpython_tags(version, platforms=plats), *tags.compatible_tags(version, platforms=plats)]
+
+
+def pick_file(files: Iterable[Mapping[str, Any]], name: str, version: str, wanted: list[tags.Tag]) -> int | None:
+    """The size of the file pip would install for ``name==version`` (best wheel, else the sdist)."""
+    rank = {t: i for i, t in enumerate(wanted)}
+    best: tuple[int, int] | None = None
+    sdist: int | None = None
+    for f in files:
+        filename, size = f.get("filename", ""), f.get("size")
+        if not isinstance(size, int):
+            continue
+        try:
+            if filename.endswith(".whl"):
+                fname, fversion, _, ftags = parse_wheel_filename(filename)
+                if canonicalize_name(fname) != canonicalize_name(name) or str(fversion) != version:
+                    continue
+                score = min((rank[t] for t in ftags if t in rank), default=None)
+                if score is not None and (best is None or score < best[0]):
+                    best = (score, size)
+            elif filename.endswith((".tar.gz", ".zip")):
+                sname, sversion = parse_sdist_filename(filename)
+                if canonicalize_name(sname) == canonicalize_name(name) and str(sversion) == version:
+                    sdist = size
+        except ValueError:
+            continue
+    return best[1] if best else sdist
+
+
+def simple_json(index: str, name: str, *, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """The files of ``name`` on a PEP 691 index (``https://pypi.org/simple``)."""
+    request = urllib.request.Request(f"{index.rstrip('/')}/{canonicalize_name(name)}/",
+                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return list(json.load(response).get("files", []))
+
+
+def measure(catalog: Catalog, frameworks: Iterable[str], *, today: str,
+            files: Callable[[str, str], list[dict[str, Any]]] = simple_json,
+            reachable: Callable[[str], bool] = host_reachable,
+            resolve_lines: Callable[[list[str], str, str], str] | None = None, jobs: int = 4) -> list[Measured]:
+    """Measure every (release, variant, platform) of ``frameworks``; unreachable indexes are left out."""
+    work = []
+    for fid in frameworks:
+        if fid not in catalog.frameworks:
+            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+        for release in catalog.get(fid).releases:
+            for variant in release.variants:
+                pythons = variant.python or release.python
+                python = "3.12" if "3.12" in pythons else pythons[-1]
+                for platform in variant.platforms:
+                    key = download_key(fid, release.version, variant.target, platform, variant.options)
+                    work.append((catalog, fid, release, variant, platform, python, key, today, files, reachable,
+                                 resolve_lines))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # network-bound: uv and the index answer in parallel
+        return list(pool.map(lambda args: _measure_one(*args), work))
+
+
+def _measure_one(catalog, fid, release, variant, platform, python, key, today, files, reachable,
+                 resolve_lines) -> Measured:
+    pins = pins_for(catalog, fid, release, variant, platform, python)
+    dead = [h for h in index_hosts(pins) if h and urllib.parse.urlparse(catalog.pypi_url).hostname != h
+            and not reachable(h)]
+    if dead:
+        return Measured(key, None, f"index {', '.join(dead)} is not reachable")
+    try:
+        text = (resolve_lines or (lambda ls, p, py: compile_lock(ls, platform=p, python=py, hashes=False)))(
+            pin_lines(pins), platform, python)
+    except ScaffoldError as e:
+        return Measured(key, None, str(e))
+    wanted = target_tags(platform, python)
+    total, count = 0, 0
+    for line in text.splitlines():
+        m = _PIN.match(line.strip())
+        if not m:
+            continue
+        name, version = m[1], m[2]
+        try:
+            size = pick_file(files(catalog.pypi_url, name), name, version, wanted)
+        except (OSError, ValueError, urllib.error.URLError) as e:
+            return Measured(key, None, f"cannot read the files of {name}: {e}")
+        if size is None:
+            return Measured(key, None, f"no file of {name}=={version} for {platform}, Python {python} on the index")
+        total, count = total + size, count + 1
+    return Measured(key, Download(total, python, count, today))
+
+
+def write_sizes(measured: Iterable[Measured], old: Mapping[str, Download]) -> str:
+    """The text of ``frameworks/_sizes.toml``: new measurements over the old ones (kept where none was made)."""
+    table = dict(old)
+    table.update({m.key: m.download for m in measured if m.download is not None})
+    lines = [
+        "# What each target's pins download: every file of the resolved tree for that platform, summed.",
+        "# Written by `scaffold catalog sizes` (uv pip compile for one Python, then each file's size from the",
+        "# index's JSON API, PEP 691); combinations whose index could not be reached are not listed. Do not edit.",
+        "",
+    ]
+    for key in sorted(table):
+        d = table[key]
+        lines += [f'[downloads."{key}"]', f"bytes = {d.bytes}", f"packages = {d.packages}",
+                  f'python = "{d.python}"', f'measured = "{d.measured}"', ""]
+    return "\n".join(lines)
