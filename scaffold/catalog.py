@@ -171,6 +171,18 @@ def _variant_architectures(r: _Reader, raw: dict[str, Any], where: str, platform
     return out
 
 
+def _unfit(r: _Reader, rec: dict[str, Any], rules: tuple[Rule, ...]) -> frozenset[str]:
+    """``recommend.unfit``: tasks the framework cannot do well; each needs its own caution rule saying why."""
+    tasks = r.strings(rec, "unfit", "recommend", ())
+    if tasks and not r.get(rec, "unfit_source", "recommend", str):
+        r.error("recommend.unfit_source", "say where the unfit tasks come from (a line of FRAMEWORKS.md)")
+    for task in tasks:
+        r.choice(task, SITUATION["task"], "recommend.unfit")
+        if not any(rule.kind == "caution" and rule.when == (("task", task),) for rule in rules):
+            r.error("recommend.unfit", f"{task!r} needs a caution rule `when = {{ task = \"{task}\" }}` that says why")
+    return frozenset(tasks)
+
+
 def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
              options: dict[str, StarterOption], archs: dict[str, Architectures]) -> Variant | None:
     accelerator = r.get(raw, "accelerator", where, str)
@@ -276,6 +288,7 @@ def _framework(path: Path, archs: dict[str, Architectures]) -> tuple[Framework |
             r.choice(value, choices, f"{where}.default_by_accelerator.{acc}")
         options[name] = StarterOption(name, choices, default or "", r.get(raw, "help", where, str) or "", by_acc)
     rec = r.get(doc, "recommend", "", dict) or {}
+    rules = _rules(r, rec)
     releases = []
     for i, raw in enumerate(r.get(doc, "releases", "", list, [])):
         release = _release(r, raw, f"releases[{i}]", indexes, options, archs) if isinstance(raw, dict) else None
@@ -292,8 +305,9 @@ def _framework(path: Path, archs: dict[str, Architectures]) -> tuple[Framework |
         package=r.get(doc, "package", "", str) or "",
         summary=r.get(doc, "summary", "", str) or "",
         base_score=r.get(rec, "base", "recommend", float) or 0.0,
-        rules=_rules(r, rec),
+        rules=rules,
         cautions=r.strings(rec, "cautions", "recommend", ()),
+        unfit=_unfit(r, rec, rules),
         releases=tuple(sorted(releases, key=lambda rel: Version(rel.version), reverse=True)),
         indexes=indexes,
         options=options,

@@ -66,6 +66,8 @@ def recommend(
     goal: str | None = _goal,
     need: list[str] | None = _need,
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+    explain: bool = typer.Option(False, "--explain", help="also print every rule that applied, with its weight and "
+                                 "its source in FRAMEWORKS.md"),
 ) -> None:
     """Rank the six frameworks for your situation, with reasons and cautions."""
     from .catalog import default_catalog
@@ -78,9 +80,11 @@ def recommend(
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return
-    from .render_text import recommendation_table
+    import shutil
 
-    recommendation_table(result)
+    from .render_text import recommendation_text
+
+    typer.echo(recommendation_text(result, shutil.get_terminal_size((80, 24)).columns, explain=explain))
 
 
 @app.command()

@@ -37,6 +37,24 @@ SITUATION: Mapping[str, tuple[str, ...]] = {
     ),
 }
 
+# What each situation question asks, in one line (the contract's wording), for prompts and help.
+QUESTION_HINTS: Mapping[str, str] = {
+    "experience": "How familiar are you with ML tools and concepts?",
+    "math": "How comfortable are you with linear algebra and calculus?",
+    "task": "What will the model do?",
+    "data_size": "How much data? small: fits in memory; large: one machine's disk; big-data: a warehouse or cluster",
+    "infra": "What will it run on?",
+    "time_frame": "How long do you have?",
+    "goal": "What is the project for?",
+    "need": "Anything it must have? (any number)",
+}
+# The values whose meaning is not plain from the word (the contract's descriptions).
+VALUE_HINTS: Mapping[tuple[str, str], str] = {
+    ("data_size", "small"): "it fits in memory",
+    ("data_size", "large"): "one machine's disk",
+    ("data_size", "big-data"): "a warehouse or cluster",
+}
+
 FRAMEWORK_IDS: tuple[str, ...] = ("sklearn", "pytorch", "keras", "tensorflow", "spark", "sagemaker")
 PLATFORMS: tuple[str, ...] = ("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")
 ACCELERATORS: tuple[str, ...] = ("cpu", "cuda", "rocm", "mps")
@@ -173,6 +191,8 @@ class Framework:
     rules: tuple[Rule, ...]
     cautions: tuple[str, ...]
     releases: tuple[Release, ...]
+    # Tasks this framework cannot do well (its catalog entry's `unfit`): it never ranks above one that can.
+    unfit: frozenset[str] = frozenset()
     indexes: Mapping[str, Index] = field(default_factory=dict)
     options: Mapping[str, StarterOption] = field(default_factory=dict)
     cpu_only: bool = False
@@ -228,6 +248,31 @@ class Catalog:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A change of the situation (options set to values) and the framework that would then rank first."""
+
+    set: tuple[tuple[str, str], ...]
+    framework: str
+    name: str
+
+    @property
+    def text(self) -> str:
+        """``with --data-size big-data (a warehouse or cluster): Spark MLlib``."""
+        parts = [f"--{o.replace('_', '-')} {v}" + (f" ({VALUE_HINTS[(o, v)]})" if (o, v) in VALUE_HINTS else "")
+                 for o, v in self.set]
+        return f"with {' and '.join(parts)}: {self.name}"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for option, value in self.set:
+            if option == "need":
+                out.setdefault("need", []).append(value)
+            else:
+                out[option] = value
+        return {"set": out, "framework": self.framework, "text": self.text}
+
+
+@dataclass(frozen=True)
 class Ranked:
     framework: str
     name: str
@@ -235,6 +280,13 @@ class Ranked:
     reasons: tuple[str, ...]
     cautions: tuple[str, ...]
     starter: str
+    # False when the framework's own catalog entry says it cannot do the situation's task well: it then ranks
+    # below every framework that can, whatever its score.
+    fits_task: bool = True
+    matched: tuple[Rule, ...] = ()  # every rule that applied, strongest first (what --explain prints)
+    # For the top pick: the smallest change that would put another framework first; for the others: the smallest
+    # change that would put this one first. None when no single change does.
+    would_change: Change | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +296,10 @@ class Ranked:
             "reasons": list(self.reasons),
             "cautions": list(self.cautions),
             "starter": self.starter,
+            "fits_task": self.fits_task,
+            "what_would_change": self.would_change.as_dict() if self.would_change else None,
+            "rules": [{"when": dict(r.when), "score": r.score, "kind": r.kind, "text": r.text, "source": r.source}
+                      for r in self.matched],
         }
 
 

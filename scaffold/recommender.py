@@ -1,16 +1,20 @@
 """Rank the frameworks for a situation. Pure: a Profile and a Catalog in, a Recommendation out.
 
-Each framework starts at its ``base`` score; every rule whose conditions all hold adds its score
-and contributes its sentence as a reason (positive) or a caution (negative). A left-out option
-matches no rule, so it weighs neither way. All weights live in ``frameworks/<id>.toml``.
+Task fit decides first: a framework whose catalog entry says it cannot do the situation's task well
+(``recommend.unfit``) never ranks above one that can. Then the score: each framework starts at its
+``base``; every rule whose conditions all hold adds its score and contributes its sentence as a reason
+(positive) or a caution (negative). A left-out option matches no rule, so it weighs neither way. Each
+ranked framework also carries the smallest change of the situation that would change the answer,
+computed from the same rules. All weights live in ``frameworks/<id>.toml``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from .errors import UsageError
-from .models import FRAMEWORK_IDS, SITUATION, Catalog, Profile, Ranked, Recommendation
+from .models import FRAMEWORK_IDS, SITUATION, Catalog, Change, Profile, Ranked, Recommendation
 
 
 def make_profile(
@@ -44,26 +48,71 @@ def make_profile(
     return Profile(needs=need_set, **values)
 
 
-def rank(profile: Profile, catalog: Catalog) -> Recommendation:
-    """Score every framework of the catalog for ``profile``, best first, deterministically."""
+def _score(profile: Profile, catalog: Catalog) -> list[Ranked]:
+    """Every framework scored for ``profile``, best first (task fit, then score, then the catalog's order)."""
     ranked = []
     for fid in FRAMEWORK_IDS:
         fw = catalog.get(fid)
         matched = [rule for rule in fw.rules if all(profile.matches(o, v) for o, v in rule.when)]
         score = fw.base_score + sum(rule.score for rule in matched)
         # Strongest first; ties keep the catalog's order so output never depends on set iteration.
-        reasons = [r.text for r in sorted(matched, key=lambda r: -r.score) if r.kind == "reason"]
-        cautions = [r.text for r in sorted(matched, key=lambda r: r.score) if r.kind == "caution"]
-        ranked.append(
-            Ranked(
-                framework=fid,
-                name=fw.name,
-                score=round(score, 2),
-                reasons=tuple(reasons) or (fw.summary,),
-                cautions=tuple(dict.fromkeys([*cautions, *fw.cautions])),
-                starter=fw.starter,
-            )
-        )
+        strongest = sorted(matched, key=lambda r: -abs(r.score))
+        reasons = [r.text for r in strongest if r.kind == "reason"]
+        cautions = [r.text for r in strongest if r.kind == "caution"]
+        ranked.append(Ranked(
+            framework=fid,
+            name=fw.name,
+            score=round(score, 2),
+            reasons=tuple(reasons) or (fw.summary,),
+            cautions=tuple(dict.fromkeys([*cautions, *fw.cautions])),
+            starter=fw.starter,
+            fits_task=profile.task not in fw.unfit,
+            matched=tuple(strongest),
+        ))
     order = {fid: i for i, fid in enumerate(FRAMEWORK_IDS)}
-    ranked.sort(key=lambda r: (-r.score, order[r.framework]))
-    return Recommendation(profile=profile, ranking=tuple(ranked))
+    ranked.sort(key=lambda r: (not r.fits_task, -r.score, order[r.framework]))
+    return ranked
+
+
+def _changes(profile: Profile) -> Iterator[tuple[int, tuple[tuple[str, str], ...], Profile]]:
+    """Every single change of ``profile``, with its kind: 0 a new answer to a question already answered,
+    1 an answer to a question left out, 2 one more need, 3 another task (a different problem, so last)."""
+    for option, values in SITUATION.items():
+        if option == "need":
+            continue
+        current = getattr(profile, option)
+        for value in values:
+            if value != current:
+                kind = 3 if option == "task" else 0 if current is not None else 1
+                yield kind, ((option, value),), replace(profile, **{option: value})
+    for need in SITUATION["need"]:
+        if need not in profile.needs:
+            yield 2, (("need", need),), replace(profile, needs=profile.needs | {need})
+
+
+def _margin(ranking: list[Ranked]) -> float:
+    return ranking[0].score - ranking[1].score if len(ranking) > 1 else 0.0
+
+
+def rank(profile: Profile, catalog: Catalog) -> Recommendation:
+    """Score every framework of the catalog for ``profile``, best first, deterministically.
+
+    Each framework's ``would_change`` is the smallest change that makes a difference: for the top pick, the one
+    that puts another framework first; for the others, the one that puts that framework first. Smallest means
+    revising an answer before adding one, and adding an answer before adding a need; among equals, the change
+    after which the new winner leads by the most.
+    """
+    ranking = _score(profile, catalog)
+    top = ranking[0].framework
+    best_change: dict[str, tuple[tuple[int, float], Change]] = {}
+    for kind, change, changed in _changes(profile):
+        after = _score(changed, catalog)
+        winner = after[0]
+        key = (kind, -_margin(after))
+        entry = Change(change, winner.framework, winner.name)
+        slot = top if winner.framework != top else None  # what changes the top pick's answer
+        for name in filter(None, (slot, winner.framework if winner.framework != top else None)):
+            if name not in best_change or key < best_change[name][0]:
+                best_change[name] = (key, entry)
+    out = [replace(r, would_change=best_change[r.framework][1]) if r.framework in best_change else r for r in ranking]
+    return Recommendation(profile=profile, ranking=tuple(out))

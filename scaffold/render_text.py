@@ -1,31 +1,73 @@
-"""Terminal rendering of a recommendation: a table a person takes in at a glance."""
+"""Terminal text for a recommendation: the one line that matters first, the rest one line each.
+
+Pure: a Recommendation and a width in, text out (no terminal library), so it is tested at any width and stays
+cheap on the CLI's start-up path.
+"""
 
 from __future__ import annotations
 
-from .models import Recommendation
+import textwrap
 
-BAR = 20
+from .models import SITUATION, Recommendation
+
+_MIN_WIDTH = 30
 
 
-def recommendation_table(result: Recommendation) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    # Words are never cut (break_long_words=False): a long word overflows rather than turning into "…".
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
-    top = max((r.score for r in result.ranking), default=1.0)
-    low = min((r.score for r in result.ranking), default=0.0)
-    span = (top - low) or 1.0
-    table = Table(title="Frameworks for your situation, best first", show_lines=True)
-    table.add_column("#", justify="right")
-    table.add_column("framework")
-    table.add_column("score", justify="right")
-    table.add_column("fit")
-    table.add_column("why / watch out")
-    for i, r in enumerate(result.ranking, 1):
-        filled = round(BAR * (r.score - low) / span)
-        bar = "█" * filled + "·" * (BAR - filled)
-        notes = [f"[green]+[/green] {x}" for x in r.reasons[:2]] + [f"[yellow]![/yellow] {x}" for x in r.cautions[:2]]
-        table.add_row(str(i), f"[bold]{r.name}[/bold]\n{r.framework}", f"{r.score:g}", bar, "\n".join(notes))
-    console = Console()
-    console.print(table)
+
+def _bar(score: float, low: float, high: float, length: int) -> str:
+    filled = round(length * (score - low) / ((high - low) or 1.0))
+    return "#" * filled + "." * (length - filled)
+
+
+def recommendation_text(result: Recommendation, width: int = 80, *, explain: bool = False) -> str:
+    """The recommendation as a person reads it: the top pick with its reasons, cautions and what would change
+    it, then each other framework as one entry (name, score bar, its single strongest reason)."""
+    width = max(width, _MIN_WIDTH)
     best = result.best
-    console.print(f"Start with: [bold]scaffold new NAME --framework {best.framework}[/bold] ({best.starter})")
+    lines = [*_wrap(f"Use {best.name} ({best.framework})", width, "", "  ")]
+    for reason in best.reasons[:3]:
+        lines += _wrap(reason, width, "  + ", "    ")
+    for caution in best.cautions[:2]:
+        lines += _wrap(caution, width, "  ! ", "    ")
+    if best.would_change:
+        lines += _wrap(f"What would change it: {best.would_change.text}", width, "  ", "    ")
+    lines += _wrap(f"Start: scaffold new NAME --framework {best.framework}", width, "  ", "    ")
+    others = result.ranking[1:]
+    if others:
+        lines += ["", "Others:"]
+        high, low = max(r.score for r in result.ranking), min(r.score for r in result.ranking)
+        name_width = max(len(r.name) for r in others)
+        bar_length = 10 if width >= 60 else 5
+        for i, r in enumerate(others, 2):
+            head = f"{i}. {r.name:<{name_width}} {_bar(r.score, low, high, bar_length)} "
+            if not r.fits_task:
+                task = result.profile.task or ""
+                why = next((rule.text for rule in r.matched if rule.when == (("task", task),)), "")
+                text = f"not for {task}: {why}"
+            else:
+                text = r.reasons[0]
+            indent = " " * min(len(head), 6)
+            if len(head) + 20 > width:  # too narrow for the reason beside the name: put it below
+                lines.append(head.rstrip())
+                lines += _wrap(text, width, indent, indent)
+            else:
+                lines += _wrap(text, width, head, " " * len(head))
+    if explain:
+        lines += ["", "Every rule that applied (weight, then its source):"]
+        for r in result.ranking:
+            fit = "" if r.fits_task else f"  [not for {result.profile.task}: ranked after those that are]"
+            lines += _wrap(f"{r.name}: {r.score:g}{fit}", width, "", "  ")
+            for rule in r.matched:
+                lines += _wrap(f"{rule.score:+g} {rule.text} [{rule.source}]", width, "  ", "      ")
+            if r.would_change and r.framework != best.framework:
+                lines += _wrap(f"first {r.would_change.text.rsplit(':', 1)[0]}", width, "  -> ", "      ")
+    left_out = [o for o in SITUATION if not result.profile.is_set(o)]
+    if left_out and not explain:
+        lines += ["", *_wrap("Left out (weighs neither way): " + ", ".join(f"--{o.replace('_', '-')}" for o in left_out),
+                             width, "", "  ")]
+    return "\n".join(lines)

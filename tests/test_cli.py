@@ -48,10 +48,12 @@ def test_recommend_json_is_the_contract_shape():
     assert data["profile"] == {"experience": "beginner", "task": "tabular-classification", "data_size": "small"}
 
 
-def test_recommend_table_shows_bars_and_reasons():
+def test_recommend_shows_the_top_pick_first_then_one_entry_per_framework():
     result = runner.invoke(app, ["recommend", "--need", "custom-layers"])
     assert result.exit_code == 0
-    assert "PyTorch" in result.stdout and "█" in result.stdout and "custom layers" in result.stdout
+    assert result.stdout.startswith("Use PyTorch (pytorch)\n")
+    assert "custom layers" in result.stdout and "##" in result.stdout
+    assert result.stdout.count("\n2. ") == 1 and "\n6. " in result.stdout
 
 
 def test_new_json_and_files(tmp_path):

@@ -137,3 +137,129 @@ def test_adding_a_need_never_lowers_the_framework_that_meets_it(catalog, profile
                 meets = any(("need", need) in rule.when and rule.score > 0 for rule in ofw.rules)
                 if not meets and before[fid].score >= before[other].score:
                     assert after[fid].score >= after[other].score
+
+
+# ---- task fit first, and what would change the answer (issue 14) ----
+
+# Held-out situations written from FRAMEWORKS.md's claims, conflicting signals among them.
+MORE_SITUATIONS = [
+    (dict(experience="beginner", task="images", data_size="small", time_frame="hours", goal="learning"), "keras",
+     "sklearn is not for deep learning; Keras is built for simplicity"),
+    (dict(task="clustering", data_size="large"), "spark", "clustering large data: not a neural-network task"),
+    (dict(task="clustering", data_size="small"), "sklearn", "clustering small tables"),
+    (dict(task="dimensionality-reduction", data_size="large", experience="expert", math="solid"), "sklearn",
+     "PCA is a table tool, however expert the person"),
+    (dict(task="data-analysis", experience="expert", math="solid", infra="gpu"), "sklearn",
+     "data analysis is not a GPU job"),
+    (dict(experience="beginner", needs={"custom-layers"}), "pytorch", "beginner + custom layers: the need decides"),
+    (dict(experience="beginner", needs={"custom-layers"}, task="images"), "pytorch",
+     "custom layers for images: PyTorch's freedom"),
+    (dict(data_size="big-data", needs={"low-latency"}, task="tabular-classification"), "spark",
+     "big data + low latency: only Spark handles the data; its latency is a caution"),
+    (dict(task="images", math="weak", goal="production"), "keras", "images + weak maths + production"),
+    (dict(task="images", math="solid", goal="production", experience="expert"), "tensorflow",
+     "production images for an expert"),
+    (dict(task="video", experience="beginner", math="weak"), "keras", "video for a beginner: a high-level API"),
+    (dict(task="video", experience="expert", math="solid", time_frame="months"), "tensorflow",
+     "video analysis, powerful"),
+    (dict(task="text", goal="research", experience="expert"), "pytorch", "research on text"),
+    (dict(task="text", goal="prototype", time_frame="hours"), "keras", "a text prototype in hours"),
+    (dict(task="tabular-classification", data_size="big-data", infra="spark-cluster"), "spark",
+     "warehouse tables on a cluster"),
+    (dict(task="tabular-regression", data_size="small", infra="gpu"), "sklearn",
+     "small tables: a GPU does not change that"),
+    (dict(task="tabular-classification", needs={"no-infra"}, experience="beginner"), "sagemaker",
+     "no infrastructure to manage"),
+    (dict(task="images", needs={"managed-api"}), "sagemaker", "a managed API for any task"),
+    (dict(task="time-series", data_size="small", experience="beginner"), "sklearn", "small time series"),
+    (dict(task="images", infra="multi-gpu", needs={"distributed"}), "pytorch", "images on several GPUs"),
+    (dict(task="text", data_size="large", experience="expert", math="solid", goal="production"), "tensorflow",
+     "large text in production"),
+    (dict(task="images", data_size="big-data"), "tensorflow", "big image data: a deep-learning framework, not Spark"),
+    (dict(task="clustering", data_size="big-data", infra="spark-cluster"), "spark", "clustering a warehouse"),
+]
+
+
+@pytest.mark.parametrize(("situation", "winner", "claim"), MORE_SITUATIONS, ids=[s[2] for s in MORE_SITUATIONS])
+def test_held_out_situation(situation, winner, claim):
+    situation = dict(situation)
+    needs = situation.pop("needs", ())
+    result = recommend(needs=needs, **situation)
+    assert result.best.framework == winner, [(r.framework, r.score, r.fits_task) for r in result.ranking]
+
+
+@pytest.mark.parametrize("task", SITUATION["task"])
+def test_a_framework_unfit_for_the_task_never_ranks_above_one_that_is_fit(task, catalog):
+    for profile in (Profile(task=task), Profile(task=task, experience="beginner", data_size="small"),
+                    Profile(task=task, experience="expert", math="solid", infra="gpu", data_size="big-data")):
+        fits = [r.fits_task for r in rank(profile, catalog).ranking]
+        assert fits == sorted(fits, reverse=True), (task, fits)
+
+
+def test_task_fit_is_data_with_its_caution(catalog):
+    assert catalog.get("sklearn").unfit == {"images", "text", "video"}
+    assert {"clustering", "dimensionality-reduction"} <= catalog.get("tensorflow").unfit
+    sk = next(r for r in recommend(task="images").ranking if r.framework == "sklearn")
+    assert not sk.fits_task and any("Not for deep learning" in c for c in sk.cautions)
+
+
+def test_what_would_change_the_answer_is_computed_from_the_same_rules(catalog):
+    profile = Profile(experience="beginner", task="tabular-classification", data_size="small")
+    result = rank(profile, catalog)
+    change = result.best.would_change
+    assert change is not None and change.framework != result.best.framework
+    # Applying the change really puts that framework first.
+    changed = dict(change.set)
+    after = rank(replace(profile, **{k: v for k, v in changed.items() if k != "need"}), catalog)
+    assert after.best.framework == change.framework
+    assert result.best.would_change.text.startswith("with --")
+    for r in result.ranking[1:]:
+        if r.would_change:
+            assert r.would_change.framework == r.framework  # what would put this one first
+
+
+def test_big_data_is_what_turns_a_small_table_into_spark(catalog):
+    result = rank(Profile(task="tabular-classification", data_size="small"), catalog)
+    spark = next(r for r in result.ranking if r.framework == "spark")
+    assert spark.would_change.set == (("data_size", "big-data"),)
+    assert spark.would_change.text == "with --data-size big-data (a warehouse or cluster): Spark MLlib"
+
+
+def test_json_carries_what_would_change_and_the_rules():
+    data = recommend(task="images", experience="beginner").as_dict()
+    top = data["ranking"][0]
+    assert top["what_would_change"]["framework"] != top["framework"]
+    assert set(top["what_would_change"]) == {"set", "framework", "text"}
+    assert all({"when", "score", "text", "source"} <= set(rule) for rule in top["rules"])
+
+
+def test_at_40_columns_the_top_pick_and_its_first_reason_read_whole():
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "scaffold", "recommend", "--experience", "beginner", "--task",
+                             "tabular-classification", "--data-size", "small"], capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "40"}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Use scikit-learn (sklearn)"
+    assert all(len(line) <= 40 for line in lines), [line for line in lines if len(line) > 40]
+    assert "…" not in result.stdout
+    reason = recommend(experience="beginner", task="tabular-classification", data_size="small").best.reasons[0]
+    block = []
+    for line in lines[1:]:
+        if block and not line.startswith("    "):
+            break
+        block.append(line.strip().removeprefix("+ "))
+    assert " ".join(block) == reason
+
+
+def test_explain_prints_every_matched_rule_with_its_weight_and_source(catalog):
+    from scaffold.render_text import recommendation_text
+
+    result = rank(Profile(task="images", experience="beginner"), catalog)
+    text = recommendation_text(result, 200, explain=True)
+    for r in result.ranking:
+        for rule in r.matched:
+            assert f"{rule.score:+g} {rule.text} [{rule.source}]" in text
