@@ -80,12 +80,15 @@ def test_integer_labels_keep_numeric_order(tmp_path):
 def test_a_stray_value_in_a_numeric_column_is_named_and_filled(tmp_path, table_csv, caplog):
     text = table_csv.read_text().splitlines()
     text[5] = text[5].replace(text[5].split(",")[2], "unknown", 1)
+    text[7] = "," + text[7].split(",", 1)[1]  # an empty x1 cell
     path = tmp_path / "stray.csv"
     path.write_text("\n".join(text) + "\n")
     with caplog.at_level(logging.WARNING):
         table, schema = _schema(path)
     assert "noise" in schema.features  # still numeric, not dropped, not a category
     assert "column 'noise': 1 not a number (e.g. 'unknown' in row 5)" in caplog.text
+    assert "column 'x1': 1 missing of 120 values; filled with the training median" in caplog.text
+    assert table.num_rows == 120  # nothing dropped
     assert torch.isfinite(schema.features_of(table)).all()
 
 
