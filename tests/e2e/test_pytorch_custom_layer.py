@@ -108,6 +108,21 @@ def _installed_build_and_own_data(proof: Proof) -> None:
     assert {f"probability_{c}" for c in CULTIVARS.values()} <= set(predictions[0])
     print(f"\nwine: train {trained}; evaluate --data {holdout}; predict agreement {agree:.3f}")
 
+    # Parquet: pyarrow is not pinned (the README says to add it); with it, the starter's Parquet tests run
+    # instead of skipping, a Parquet copy of the wine table trains, and a damaged Parquet file is refused.
+    proof.run(py, "-m", "pip", "install", "-q", "pyarrow", step="pyarrow")
+    proof.run(py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_data.py", "-k", "parquet",
+              step="parquet tests")
+    assert "2 passed" in proof.outputs["parquet tests"], proof.outputs["parquet tests"]
+    to_parquet = "import pyarrow.csv, pyarrow.parquet as pq; pq.write_table(pyarrow.csv.read_csv('wine_train.csv'), 'wine.parquet')"
+    proof.run(py, "-c", to_parquet, step="write parquet")
+    proof.run(py, "-m", pkg, "train", "--data", "wine.parquet", "--target", "cultivar", "--epochs", "30",
+              "--batch-size", "16", "--out-dir", "wine-pq", step="parquet train")
+    assert _metrics(proof, "wine-pq")["accuracy"] >= FLOOR
+    (proof.path / "broken.parquet").write_bytes(b"PAR1" + b"\x00" * 64)
+    assert "not a readable Parquet file" in _refused(proof, "predict", "--model", "wine/best.pt", "--data",
+                                                     "broken.parquet")
+
     # Broken data: one line, exit 2, nothing written.
     (proof.path / "one_class.csv").write_text("a,b,cultivar\n" + "1,2,barolo\n" * 10)
     assert "single class" in _refused(proof, "train", "--data", "one_class.csv", "--target", "cultivar",

@@ -12,7 +12,22 @@ import sys
 
 import pytest
 
+from {{ cookiecutter.package_name }} import distributed
+
 RUNS = 3
+
+
+def test_every_rank_meets_at_a_barrier_before_the_group_is_destroyed(monkeypatch):
+    calls = []
+    monkeypatch.setattr(distributed.dist, "is_initialized", lambda: True)
+    monkeypatch.setattr(distributed.dist, "barrier", lambda: calls.append("barrier"))
+    monkeypatch.setattr(distributed.dist, "destroy_process_group", lambda: calls.append("destroy"))
+    distributed.shutdown()
+    assert calls == ["barrier", "destroy"]
+    calls.clear()
+    # After an error the other ranks may never arrive: leave without waiting for them.
+    distributed.shutdown(clean=False)
+    assert calls == ["destroy"]
 
 
 @pytest.mark.parametrize("run", range(RUNS))

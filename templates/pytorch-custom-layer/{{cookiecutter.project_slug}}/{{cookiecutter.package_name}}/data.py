@@ -73,7 +73,8 @@ def read_table(path: str | Path) -> Table:
 
 def _read_csv(path: Path) -> dict[str, list[Any]]:
     try:
-        with path.open(newline="", encoding="utf-8") as f:
+        # utf-8-sig: spreadsheet programs often start a UTF-8 CSV with a byte-order mark.
+        with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
             header = next(reader, None)
             if not header or not any(name.strip() for name in header):
