@@ -73,7 +73,7 @@ def test_labels_go_through_the_saved_classes_even_when_a_class_is_absent(tmp_pat
 def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path, table_csv):
     path = tmp_path / "excel.csv"
     path.write_bytes(b"\xef\xbb\xbf" + table_csv.read_bytes())
-    assert list(read_table(path).columns)[0] == "x1"
+    assert next(iter(read_table(path).columns)) == "x1"
 
 
 def test_integer_labels_keep_numeric_order(tmp_path):

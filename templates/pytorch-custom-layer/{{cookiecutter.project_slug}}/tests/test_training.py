@@ -144,6 +144,14 @@ def test_resume_keeps_the_saved_split_and_settings_not_the_config_file(tmp_path,
     assert resumed.history[1].lr == pytest.approx(cosine_lr(0.01, 1, 2))
 
 
+def test_resume_finds_the_run_in_the_out_dir_of_the_settings_file(tmp_path, monkeypatch):
+    train(_cfg(tmp_path, epochs=1))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text('[train]\nout_dir = "run"\nlr = 0.5\n')
+    cfg, state = configure({"epochs": 2}, None, resume=True)
+    assert (cfg.out_dir, cfg.lr, state["epoch"]) == (str(tmp_path / "run"), 3e-3, 0)
+
+
 def test_resume_refuses_conflicting_flags_and_says_when_there_is_nothing(tmp_path):
     out = str(tmp_path / "run")
     with pytest.raises(DataError, match="nothing to resume"):

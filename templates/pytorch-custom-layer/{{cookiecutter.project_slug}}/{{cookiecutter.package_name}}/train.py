@@ -83,7 +83,8 @@ def configure(flags: dict[str, Any], config: str | None, resume: bool) -> tuple[
     """The run's settings and, with ``resume``, the checkpoint it continues (``<out_dir>/last.pt``)."""
     if not resume:
         return build(flags, config), None
-    out_dir = Path(flags.get("out_dir") or TrainConfig.out_dir)
+    # Where the run lives may come from the settings file; the rest of that file is not read on resume.
+    out_dir = Path(flags.get("out_dir") or build({}, config).out_dir)
     last = out_dir / "last.pt"
     if not last.is_file():
         raise DataError(f"--resume: nothing to resume: {last} does not exist (train without --resume first)")
