@@ -7,17 +7,20 @@ explicitly (``--device cuda``) is strict: a missing device is an error, not a fa
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import torch
 
 from . import pinned
+from .config import DEVICES
+from .runtime import EnvironmentProblem
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+log = logging.getLogger(__package__)
 
 
-class DeviceUnavailable(RuntimeError):
-    """Raised when an explicitly requested device cannot be used on this machine."""
+class DeviceUnavailable(EnvironmentProblem):
+    """Raised when an explicitly requested device cannot be used on this machine (exit status 1)."""
 
 
 def _min_driver() -> str | None:
@@ -34,16 +37,22 @@ def why_unavailable(kind: str) -> str | None:
         if torch.cuda.is_available():
             return None
         if torch.version.cuda is None and torch.version.hip is None:
-            return (f"the installed torch {build} is a CPU-only build, but this project is pinned for "
-                    f"{pinned.TARGET}; reinstall its pins with `pip install -r requirements.txt`.")
+            return (
+                f"the installed torch {build} is a CPU-only build, but this project is pinned for "
+                f"{pinned.TARGET}; reinstall its pins with `pip install -r requirements.txt`."
+            )
         if torch.version.hip is not None:
-            return (f"torch {build} is a ROCm {torch.version.hip} build, but no AMD GPU is visible; "
-                    "check `rocminfo` and HIP_VISIBLE_DEVICES.")
+            return (
+                f"torch {build} is a ROCm {torch.version.hip} build, but no AMD GPU is visible; "
+                "check `rocminfo` and HIP_VISIBLE_DEVICES."
+            )
         driver = _min_driver()
         need = f" This build needs an NVIDIA driver >= {driver}." if driver else ""
-        return (f"torch {build} is a CUDA {torch.version.cuda} build, but no usable NVIDIA GPU was found "
-                f"(no driver, too old a driver, or CUDA_VISIBLE_DEVICES hides it).{need} "
-                "Check with `nvidia-smi`.")
+        return (
+            f"torch {build} is a CUDA {torch.version.cuda} build, but no usable NVIDIA GPU was found "
+            f"(no driver, too old a driver, or CUDA_VISIBLE_DEVICES hides it).{need} "
+            "Check with `nvidia-smi`."
+        )
     if kind == "mps":
         if torch.backends.mps.is_available():
             return None
@@ -65,7 +74,7 @@ def select_device(requested: str = "auto", local_rank: int = 0) -> torch.device:
     if reason is not None:
         if requested != "auto":
             raise DeviceUnavailable(f"--device {requested} is not usable: {reason}")
-        print(f"warning: training on the CPU because {reason}", file=sys.stderr)
+        log.warning("training on the CPU because %s", reason)
         kind = "cpu"
     if kind == "cuda":
         torch.cuda.set_device(local_rank)
@@ -76,14 +85,21 @@ def select_device(requested: str = "auto", local_rank: int = 0) -> torch.device:
 def autocast_dtype(device: torch.device, amp: str) -> torch.dtype | None:
     """The mixed-precision dtype for ``device`` under ``--amp auto|on|off``; ``None`` means full float32.
 
-    ``auto`` turns it on where it pays off: bfloat16 on GPUs that support it (no loss scaling
-    needed), float16 on older CUDA GPUs and on MPS. CPUs stay in float32 unless ``--amp on``
+    ``auto`` turns it on where it pays off: bfloat16 on CUDA GPUs whose hardware computes it natively
+    (Ampere and newer; no loss scaling needed), float16 on older CUDA GPUs such as a T4 and on MPS.
+    ``torch.cuda.is_bf16_supported()`` alone also says yes where bfloat16 is only emulated, which runs
+    slower than float16, hence ``including_emulation=False``. CPUs stay in float32 unless ``--amp on``
     (bfloat16 autocast is correct on any CPU but only faster on those with bf16 instructions).
     """
     if amp == "off":
         return None
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
     if device.type == "mps":
         return torch.float16
     return torch.bfloat16 if amp == "on" else None
+
+
+def needs_loss_scaling(amp_dtype: torch.dtype | None) -> bool:
+    """float16's narrow exponent underflows small gradients; ``GradScaler`` scales the loss to keep them."""
+    return amp_dtype == torch.float16

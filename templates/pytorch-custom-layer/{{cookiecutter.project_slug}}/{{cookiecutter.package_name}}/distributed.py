@@ -31,9 +31,9 @@ class Context:
 def from_env() -> Context:
     """Read the process's place in the job from the variables torchrun sets."""
     return Context(
-        rank=int(os.environ.get("RANK", 0)),
-        local_rank=int(os.environ.get("LOCAL_RANK", 0)),
-        world_size=int(os.environ.get("WORLD_SIZE", 1)),
+        rank=int(os.environ.get("RANK", "0")),
+        local_rank=int(os.environ.get("LOCAL_RANK", "0")),
+        world_size=int(os.environ.get("WORLD_SIZE", "1")),
     )
 
 
@@ -41,22 +41,42 @@ def init(ctx: Context, device: torch.device) -> None:
     """Join the process group: NCCL between CUDA/ROCm GPUs, Gloo on CPUs (and MPS, which has no backend)."""
     if ctx.enabled and not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend=backend, rank=ctx.rank, world_size=ctx.world_size,
-                                device_id=device if device.type == "cuda" else None)
+        dist.init_process_group(
+            backend=backend,
+            rank=ctx.rank,
+            world_size=ctx.world_size,
+            device_id=device if device.type == "cuda" else None,
+        )
 
 
-def shutdown() -> None:
+def barrier() -> None:
+    """Wait until every process gets here (nothing to wait for in a single process)."""
     if dist.is_initialized():
-        dist.destroy_process_group()
+        dist.barrier()
 
 
-def mean_across_ranks(value: float, device: torch.device) -> float:
-    """Average a per-process number over all processes (the identity in a single process)."""
+def shutdown(clean: bool = True) -> None:
+    """Leave the process group; after a normal run, only once every rank has arrived.
+
+    Without the barrier a rank that finishes early (rank 1, while rank 0 still writes files and scores the
+    test split) destroys its group while the other's Gloo threads still talk to it, and the process can die
+    at exit with ``terminate called without an active exception`` (SIGABRT) after training succeeded.
+    After an error on one rank the others may never arrive, so then the group is left without waiting.
+    """
+    if not dist.is_initialized():
+        return
+    if clean:
+        dist.barrier()
+    dist.destroy_process_group()
+
+
+def mean_across_ranks(value: torch.Tensor) -> torch.Tensor:
+    """Average a per-process tensor over all processes (the identity in a single process)."""
     if not dist.is_initialized():
         return value
-    t = torch.tensor([value], dtype=torch.float64, device=device)
-    dist.all_reduce(t, op=dist.ReduceOp.SUM)
-    return float(t.item()) / dist.get_world_size()
+    value = value.clone()
+    dist.all_reduce(value, op=dist.ReduceOp.SUM)
+    return value / dist.get_world_size()
 
 
 def replicas_in_sync(model: torch.nn.Module, device: torch.device) -> bool:

@@ -15,8 +15,9 @@ class ResidualClassifier(nn.Module):
     pass, if you need a dynamic graph) without any compile step.
     """
 
-    def __init__(self, in_features: int, num_classes: int, width: int = 64, depth: int = 3,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self, in_features: int, num_classes: int, width: int = 64, depth: int = 3, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.stem = nn.Sequential(nn.Linear(in_features, width), LearnableSwish(width))
         self.blocks = nn.Sequential(*(GatedResidual(width, dropout=dropout) for _ in range(depth)))

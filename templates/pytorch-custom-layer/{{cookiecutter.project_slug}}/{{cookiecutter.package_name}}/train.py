@@ -1,49 +1,40 @@
-"""The training loop: seeded, mixed precision where it pays, optional torch.compile, gradient
-clipping, checkpoint and resume, per-epoch metrics, and DistributedDataParallel under torchrun."""
+"""The training loop: seeded, mixed precision where it pays, optional torch.compile, gradient clipping,
+best-checkpoint choice and early stopping on a validation split, a test split scored once at the end,
+checkpoint and resume, and DistributedDataParallel under torchrun."""
 
 from __future__ import annotations
 
-import json
+import logging
+import math
 import random
-import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from . import checkpoint, distributed
-from .data import Dataset, Standardizer, load_csv, make_spirals, split, to_tensor_dataset
-from .device import autocast_dtype, select_device
+from .config import TrainConfig, build, for_resume
+from .data import (
+    Schema,
+    Split,
+    Table,
+    class_labels,
+    make_spirals,
+    read_table,
+    stratified_split,
+)
+from .device import autocast_dtype, needs_loss_scaling, select_device
 from .model import ResidualClassifier
+from .runtime import DataError, EnvironmentProblem, write_json, write_metrics
 
-
-@dataclass
-class TrainConfig:
-    """Every knob of a run; saved in each checkpoint so a resumed run continues the same experiment."""
-
-    data: str | None = None          # a CSV file; None = the synthetic spirals
-    label_column: str = "label"
-    out_dir: str = "artifacts"
-    epochs: int = 12
-    batch_size: int = 128
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    width: int = 64
-    depth: int = 3
-    dropout: float = 0.0
-    max_grad_norm: float = 1.0
-    val_fraction: float = 0.2
-    seed: int = 0
-    device: str = "auto"
-    threads: int = 1                 # CPU threads per process; 0 = torch's default (one per core)
-    amp: str = "auto"                # auto | on | off
-    compile: bool = False
-    resume: str | None = None        # a checkpoint path, or "auto" for <out_dir>/last.pt
+log = logging.getLogger(__package__)
 
 
 @dataclass
@@ -52,7 +43,7 @@ class EpochMetrics:
     train_loss: float
     val_loss: float
     val_accuracy: float
-    grad_norm: float
+    grad_norm: float  # mean over the epoch's optimizer steps (before clipping)
     lr: float
     seconds: float
 
@@ -60,10 +51,12 @@ class EpochMetrics:
 @dataclass
 class TrainResult:
     history: list[EpochMetrics] = field(default_factory=list)
-    checkpoint: Path | None = None
+    checkpoint: Path | None = None  # best.pt: the epoch with the lowest validation loss
     device: str = "cpu"
     amp_dtype: str | None = None
     replicas_in_sync: bool = True
+    best_epoch: int = -1
+    metrics: dict[str, float] = field(default_factory=dict)  # what artifacts/metrics.json holds
 
 
 def seed_everything(seed: int) -> None:
@@ -72,153 +65,316 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
-def load_data(cfg: TrainConfig) -> Dataset:
-    return load_csv(cfg.data, cfg.label_column) if cfg.data else make_spirals(seed=cfg.seed)
+def cosine_lr(base: float, epoch: int, epochs: int) -> float:
+    """Cosine decay from ``base`` towards 0 over ``epochs``, as a closed form of the epoch.
+
+    A function of (epoch, epochs) rather than a scheduler's running state, so ``--resume --epochs N`` with a
+    larger N follows the longer schedule instead of staying at the finished run's final rate of 0.
+    """
+    return base * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+
+
+def load_table(cfg: TrainConfig) -> Table:
+    """The run's data: the file named by ``cfg.data``, else the synthetic spirals."""
+    return read_table(cfg.data) if cfg.data else make_spirals(seed=cfg.seed)
+
+
+def configure(flags: dict[str, Any], config: str | None, resume: bool) -> tuple[TrainConfig, dict[str, Any] | None]:
+    """The run's settings and, with ``resume``, the checkpoint it continues (``<out_dir>/last.pt``)."""
+    if not resume:
+        return build(flags, config), None
+    # Where the run lives may come from the settings file; the rest of that file is not read on resume.
+    out_dir = Path(flags.get("out_dir") or build({}, config).out_dir)
+    last = out_dir / "last.pt"
+    if not last.is_file():
+        raise DataError(f"--resume: nothing to resume: {last} does not exist (train without --resume first)")
+    state = checkpoint.load(last)
+    return for_resume(state["config"], flags, config), state
+
+
+def prepare(cfg: TrainConfig, state: dict[str, Any] | None) -> tuple[Table, Schema, Split]:
+    """Load the data and fit the schema on the training rows; a resumed run reuses the saved split and schema."""
+    table = load_table(cfg)
+    if state is not None:
+        if table.fingerprint != state["data_fingerprint"]:
+            raise DataError(f"{table.source}: the data changed since the run being resumed; start a new run")
+        return table, Schema.from_dict(state["schema"]), Split(**{k: tuple(v) for k, v in state["split"].items()})
+    labels = class_labels(table, cfg.target)
+    split = stratified_split(labels, cfg.val_fraction, cfg.test_fraction, cfg.seed)
+    schema = Schema.fit(table, cfg.target, cfg.ignore, split.train)
+    return table, schema, split
+
+
+def tensors(table: Table, schema: Schema, rows: tuple[int, ...]) -> TensorDataset:
+    return TensorDataset(schema.features_of(table, rows), schema.labels_of(table, rows))
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: DataLoader, device: torch.device,
-             amp_dtype: torch.dtype | None) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` over ``loader``."""
+def score(
+    model: nn.Module, loader: DataLoader, device: torch.device, amp_dtype: torch.dtype | None
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` over ``loader``, summed on the device, read once."""
     model.eval()
-    total_loss, correct, count = 0.0, 0, 0
+    total = torch.zeros(2, dtype=torch.float64, device=device)
+    count = 0
     for xb, yb in loader:
         xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
             logits = model(xb)
-        total_loss += F.cross_entropy(logits.float(), yb, reduction="sum").item()
-        correct += (logits.argmax(1) == yb).sum().item()
+        total[0] += F.cross_entropy(logits.float(), yb, reduction="sum")
+        total[1] += (logits.argmax(1) == yb).sum()
         count += len(yb)
-    return total_loss / count, correct / count
+    loss_sum, correct = total.tolist()
+    return loss_sum / count, correct / count
 
 
-def train(cfg: TrainConfig) -> TrainResult:
+def _check_writable(folder: Path) -> None:
+    """Fail before training, not after it: the output folder must take files."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise DataError(f"{folder}: cannot write the model there ({e.strerror or e})") from None
+
+
+def train(cfg: TrainConfig, state: dict[str, Any] | None = None) -> TrainResult:
     """Run one training job; under torchrun every process calls this and rank 0 writes the files."""
     ctx = distributed.from_env()
     device = select_device(cfg.device, ctx.local_rank)
     distributed.init(ctx, device)
+    clean = False
     try:
-        return _train(cfg, ctx, device)
+        result = _train(cfg, state, ctx, device)
+        clean = True
+        return result
     finally:
-        distributed.shutdown()
+        distributed.shutdown(clean)
 
 
-def _train(cfg: TrainConfig, ctx: distributed.Context, device: torch.device) -> TrainResult:
+def _train(
+    cfg: TrainConfig, state: dict[str, Any] | None, ctx: distributed.Context, device: torch.device
+) -> TrainResult:
     if cfg.threads > 0:
         # This model's matrices are tiny: thread start-up and contention cost more than they save,
         # and torchrun puts several processes on one machine. Raise it for wide models on big CPUs.
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     out_dir = Path(cfg.out_dir)
-    resume_path = out_dir / "last.pt" if cfg.resume == "auto" else Path(cfg.resume) if cfg.resume else None
-    state = checkpoint.load(resume_path) if resume_path and resume_path.exists() else None
-    if cfg.resume and cfg.resume != "auto" and state is None:
-        raise FileNotFoundError(f"--resume {cfg.resume}: no such checkpoint")
-
-    data = load_data(cfg)
-    train_set, val_set = split(data, cfg.val_fraction, cfg.seed)
-    standardize = (Standardizer(state["feature_mean"], state["feature_std"]) if state
-                   else Standardizer.fit(train_set.x))
-    train_ds, val_ds = to_tensor_dataset(train_set, standardize), to_tensor_dataset(val_set, standardize)
+    table, schema, split = prepare(cfg, state)
+    if ctx.is_main:
+        _check_writable(out_dir)
+    train_ds, val_ds = tensors(table, schema, split.train), tensors(table, schema, split.val)
     # Each process trains on its own shard; every process validates on the whole (small) split.
     sampler: DistributedSampler | None = None
     if ctx.enabled:
         sampler = DistributedSampler(train_ds, ctx.world_size, ctx.rank, shuffle=True, seed=cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
     pin = device.type == "cuda"
-    train_loader = DataLoader(train_ds, cfg.batch_size, shuffle=sampler is None, sampler=sampler,
-                              generator=generator, pin_memory=pin, drop_last=False)
-    val_loader = DataLoader(val_ds, 512, pin_memory=pin)
+    train_loader = DataLoader(
+        train_ds,
+        cfg.batch_size,
+        shuffle=sampler is None,
+        sampler=sampler,
+        generator=generator,
+        pin_memory=pin,
+        drop_last=False,
+    )
+    val_loader = DataLoader(val_ds, 1024, pin_memory=pin)
 
-    model: nn.Module = ResidualClassifier(data.num_features, data.num_classes, cfg.width, cfg.depth, cfg.dropout)
+    model: nn.Module = ResidualClassifier(schema.num_features, schema.num_classes, cfg.width, cfg.depth, cfg.dropout)
     if state:
         model.load_state_dict(state["model"])
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
     amp_dtype = autocast_dtype(device, cfg.amp)
-    # Loss scaling is only needed for float16, whose narrow exponent underflows small gradients.
-    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    scaler = torch.amp.GradScaler(device.type, enabled=needs_loss_scaling(amp_dtype))
     start_epoch, history = 0, []
+    best = {"val_loss": float("inf"), "epoch": -1, "bad_epochs": 0}
     if state:
         optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        scheduler.T_max = cfg.epochs  # resuming with a larger --epochs stretches the schedule to the new end
         scaler.load_state_dict(state["scaler"])
         start_epoch = state["epoch"] + 1
         history = [EpochMetrics(**m) for m in state["history"]]
+        best = dict(state["best"])
         if ctx.is_main:
-            print(f"resumed from {resume_path} at epoch {start_epoch}")
+            log.info("resumed %s at epoch %d of %d", out_dir / "last.pt", start_epoch, cfg.epochs)
 
+    train_model: nn.Module = model
     if ctx.enabled:
-        model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        train_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     if cfg.compile:
-        model = torch.compile(model)  # type: ignore[assignment]  # a callable Module wrapper
+        train_model = torch.compile(train_model)  # type: ignore[assignment]  # a callable Module wrapper
 
-    result = TrainResult(history=history, device=str(device), amp_dtype=str(amp_dtype) if amp_dtype else None)
+    result = TrainResult(
+        history=history,
+        device=str(device),
+        amp_dtype=str(amp_dtype) if amp_dtype else None,
+        best_epoch=int(best["epoch"]),
+    )
+    saved = {
+        "config": asdict(cfg),
+        "schema": schema.to_dict(),
+        "data_fingerprint": table.fingerprint,
+        "data_source": table.source,
+        "split": {k: list(v) for k, v in asdict(split).items()},
+        "torch_version": str(torch.__version__),  # a TorchVersion object would not load with weights_only
+    }
     if ctx.is_main:
-        print(f"training on {device} (amp: {amp_dtype or 'off'}, compile: {cfg.compile}, "
-              f"processes: {ctx.world_size}) with {len(train_ds)} train / {len(val_ds)} val samples, "
-              f"{data.num_features} features, {data.num_classes} classes")
+        log.info(
+            "training on %s (amp: %s, compile: %s, processes: %d) with %d train / %d val / %d test rows, "
+            "%d features, %d classes",
+            device,
+            amp_dtype or "off",
+            cfg.compile,
+            ctx.world_size,
+            len(split.train),
+            len(split.val),
+            len(split.test),
+            schema.num_features,
+            schema.num_classes,
+        )
+    stop = False
     for epoch in range(start_epoch, cfg.epochs):
+        if stop:
+            break
         start = time.perf_counter()
         # The shuffle depends only on (seed, epoch), so a resumed run sees the batches it would have seen.
         if sampler is not None:
             sampler.set_epoch(epoch)  # also keeps the shards of all ranks consistent
         else:
             generator.manual_seed(cfg.seed + epoch)
-        model.train()
-        loss_sum, n_batches, grad_norm = 0.0, 0, torch.zeros(())
+        lr = cosine_lr(cfg.lr, epoch, cfg.epochs)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        train_model.train()
+        # Sums stay on the device: reading a number per step would wait for the GPU every batch.
+        sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss * rows, grad norm, finite-norm steps
+        rows = 0
         for xb, yb in train_loader:
             xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                loss = F.cross_entropy(model(xb), yb)
+                loss = F.cross_entropy(train_model(xb), yb)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
-            grad_norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
             scaler.step(optimizer)
             scaler.update()
-            loss_sum += loss.item()
-            n_batches += 1
-        scheduler.step()
-        train_loss = distributed.mean_across_ranks(loss_sum / max(n_batches, 1), device)
-        val_loss, val_acc = evaluate(model, val_loader, device, amp_dtype)
-        metrics = EpochMetrics(epoch, train_loss, val_loss, val_acc, float(grad_norm),
-                               float(scheduler.get_last_lr()[0]), time.perf_counter() - start)
+            finite = torch.isfinite(norm)  # a float16 overflow step is skipped by the scaler; so is its norm
+            sums += torch.stack(
+                (loss.detach().double() * len(yb), torch.where(finite, norm, 0).double(), finite.double())
+            )
+            rows += len(yb)
+        sums[0] /= max(rows, 1)
+        sums[1] /= sums[2].clamp_min(1)
+        train_loss, grad_norm, _ = distributed.mean_across_ranks(sums).tolist()
+        val_loss, val_acc = score(model, val_loader, device, amp_dtype)
+        # Every rank takes the same early-stopping decision from the same averaged number.
+        val_loss = float(distributed.mean_across_ranks(torch.tensor([val_loss], device=device)).item())
+        metrics = EpochMetrics(epoch, train_loss, val_loss, val_acc, grad_norm, lr, time.perf_counter() - start)
         result.history.append(metrics)
+        improved = val_loss < best["val_loss"]
+        if improved:
+            best = {"val_loss": val_loss, "epoch": epoch, "bad_epochs": 0}
+        else:
+            best["bad_epochs"] += 1
+        stop = cfg.patience > 0 and best["bad_epochs"] >= cfg.patience
         if ctx.is_main:
-            print(f"epoch {epoch + 1:3d}/{cfg.epochs}  train_loss {train_loss:.4f}  val_loss {val_loss:.4f}  "
-                  f"val_acc {val_acc:.3f}  grad_norm {metrics.grad_norm:.3f}  lr {metrics.lr:.2e}  "
-                  f"{metrics.seconds:.2f}s", flush=True)
-            result.checkpoint = out_dir / "last.pt"
+            log.info(
+                "epoch %3d/%d  train_loss %.4f  val_loss %.4f  val_acc %.3f  grad_norm %.3f  lr %.2e  %.2fs%s",
+                epoch + 1,
+                cfg.epochs,
+                train_loss,
+                val_loss,
+                val_acc,
+                metrics.grad_norm,
+                metrics.lr,
+                metrics.seconds,
+                "  (best)" if improved else "",
+            )
+            weights = checkpoint.unwrap(model).state_dict()
+            if improved:
+                checkpoint.save(out_dir / "best.pt", model=weights, epoch=epoch, **saved)
             checkpoint.save(
-                result.checkpoint,
-                model=checkpoint.unwrap(model).state_dict(),
+                out_dir / "last.pt",
+                model=weights,
                 optimizer=optimizer.state_dict(),
-                scheduler=scheduler.state_dict(),
                 scaler=scaler.state_dict(),
                 epoch=epoch,
+                best=best,
                 history=[asdict(m) for m in result.history],
-                config=asdict(cfg),
-                feature_mean=standardize.mean,
-                feature_std=standardize.std,
-                class_names=list(data.class_names),
-                num_features=data.num_features,
-                torch_version=str(torch.__version__),  # a TorchVersion object would not load with weights_only
+                **saved,
             )
+        if stop and ctx.is_main:
+            log.info("early stopping: no better validation loss for %d epochs", cfg.patience)
+    if start_epoch >= cfg.epochs and ctx.is_main:
+        log.info("nothing left to train: the run already has %d epochs; raise --epochs to continue", cfg.epochs)
+    result.best_epoch = int(best["epoch"])
 
-    result.replicas_in_sync = distributed.replicas_in_sync(checkpoint.unwrap(model), device)
+    result.replicas_in_sync = distributed.replicas_in_sync(model, device)
     if ctx.enabled:
         # Every rank reports, so a launcher (or a test) can see that all of them took part.
         shard = len(sampler) if sampler is not None else len(train_ds)
-        print(f"rank {ctx.rank}/{ctx.world_size} done: {shard} samples per epoch on {device}, "
-              f"replicas in sync: {result.replicas_in_sync}", flush=True)
-    if ctx.is_main and result.history:
-        (out_dir / "metrics.json").write_text(json.dumps([asdict(m) for m in result.history], indent=2))
-        final = result.history[-1]
-        print(f"done: val_accuracy {final.val_accuracy:.3f}, val_loss {final.val_loss:.4f}; "
-              f"checkpoint {result.checkpoint}", flush=True)
+        log.info(
+            "rank %d/%d done: %d samples per epoch on %s, replicas in sync: %s",
+            ctx.rank,
+            ctx.world_size,
+            shard,
+            device,
+            result.replicas_in_sync,
+        )
     if not result.replicas_in_sync:
-        print("error: model replicas diverged across processes", file=sys.stderr)
+        raise EnvironmentProblem("model replicas diverged across processes")
+    if ctx.is_main:
+        result.checkpoint = out_dir / "best.pt"
+        result.metrics = _final_metrics(result, table, schema, split, device, amp_dtype)
+        write_metrics(out_dir / "metrics.json", result.metrics)
+        write_json(out_dir / "history.json", [asdict(m) for m in result.history])
+        write_json(
+            out_dir / "schema.json",
+            {
+                **schema.to_dict(),
+                "data_fingerprint": table.fingerprint,
+                "data_source": table.source,
+                "held_out_test_rows": list(split.test),
+                "validation_rows": list(split.val),
+            },
+        )
+        log.info(
+            "done: test accuracy %.3f, test loss %.4f (best epoch %d by validation loss); model %s",
+            result.metrics["accuracy"],
+            result.metrics["loss"],
+            result.best_epoch + 1,
+            result.checkpoint,
+        )
     return result
+
+
+def _final_metrics(
+    result: TrainResult, table: Table, schema: Schema, split: Split, device: torch.device, amp_dtype: torch.dtype | None
+) -> dict[str, float]:
+    """Score the chosen (best) model once on the test rows, which neither training nor the choice saw."""
+    best = checkpoint.load(Path(result.checkpoint))
+    model = ResidualClassifier(
+        schema.num_features,
+        schema.num_classes,
+        best["config"]["width"],
+        best["config"]["depth"],
+        best["config"]["dropout"],
+    )
+    model.load_state_dict(best["model"])
+    model.to(device)
+    test_loss, test_acc = score(model, DataLoader(tensors(table, schema, split.test), 1024), device, amp_dtype)
+    chosen = result.history[[m.epoch for m in result.history].index(result.best_epoch)]
+    return {
+        "accuracy": test_acc,
+        "loss": test_loss,
+        "val_accuracy": chosen.val_accuracy,
+        "val_loss": chosen.val_loss,
+        "best_epoch": result.best_epoch + 1,
+        "epochs": len(result.history),
+        "rows_train": len(split.train),
+        "rows_val": len(split.val),
+        "rows_test": len(split.test),
+    }
