@@ -75,6 +75,18 @@ def test_train_command_learns_the_bundled_table(tmp_path: Path, capsys: pytest.C
     assert schema["fingerprint"] == entry_point.fingerprint(DATA)
 
 
+def test_command_line_overrides_the_settings_and_the_split_is_stratified(tmp_path: Path) -> None:
+    config, model = write_config(tmp_path), tmp_path / "model"
+    args = ["train", "--model-dir", str(model), "--seed", "3", "--test-size", "0.3", "--C", "0.5"]
+    assert run(config, *args) == 0
+    schema = json.loads((model / entry_point.SCHEMA_FILE).read_text())
+    assert schema["hyperparameters"] == {"C": 0.5, "test_size": 0.3, "seed": 3}
+    labels = [row["cultivar"] for row in read_rows(DATA)]
+    held_out = [labels[i] for i in schema["heldout_ids"]]
+    for label in set(labels):  # each class keeps its share of the rows on the held-out side
+        assert abs(held_out.count(label) - 0.3 * labels.count(label)) <= 1
+
+
 def test_text_labels_train_evaluate_and_predict(
     tmp_path: Path, named_wine: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -112,6 +124,18 @@ def test_evaluate_data_maps_labels_through_the_models_classes(tmp_path: Path, na
     # Re-numbering labels from this file (sorted: barbera=0, grignolino=1) would score near 0.
     assert metrics["accuracy"] >= 0.9
     assert metrics["rows"] == len(rows)
+
+
+def test_evaluate_refuses_labels_the_model_never_saw(
+    tmp_path: Path, named_wine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, model = write_config(tmp_path), tmp_path / "model"
+    assert run(config, "train", "--data", str(named_wine), "--model-dir", str(model)) == 0
+    rows = read_rows(named_wine)
+    rows[0]["cultivar"] = "nebbiolo"
+    other = write_rows(tmp_path / "other.csv", rows)
+    assert run(config, "evaluate", "--data", str(other), "--model-dir", str(model)) == 2
+    assert "labels the model was not trained on: 'nebbiolo'" in one_error_line(capsys)
 
 
 def test_parquet_table_trains(tmp_path: Path, named_wine: Path) -> None:
