@@ -235,6 +235,7 @@ def test_dry_run_prints_every_request_and_sends_nothing(
 ) -> None:
     commands = (
         ["upload"],
+        ["remote-train"],
         ["remote-train", "--data-uri", f"s3://{bucket}/data/x/train/"],
         ["automl"],
         ["deploy", "--training", "job-1"],

@@ -183,6 +183,10 @@ def remote_train(sender: Sender, state: State, data: str | None = None) -> str:
     config.require_role()
     image = image_uri(config, "training", config.training_instance_type)
     data = data or state.get("upload")
+    if not data and sender.dry_run:
+        # Each upload makes its own prefix, named when it happens: show where the next one would go.
+        data = upload_uri(config, "NEXT-UPLOAD")
+        log.warning("no upload recorded yet: the request shows the next upload's prefix as %s", data)
     if not data:
         raise SetupError("no uploaded training data recorded: run `upload` first (or pass --data-uri s3://...)")
     if not data.startswith(f"s3://{bucket}/"):
