@@ -55,7 +55,7 @@ def test_each_upload_gets_a_fresh_prefix_and_training_reads_only_the_last(
     assert channel["DataSource"]["S3DataSource"]["S3Uri"] == second
 
 
-def test_upload_refuses_a_bad_table_before_sending_it(
+def test_upload_refuses_a_table_the_script_cannot_train_on(
     moto: str, bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "text.csv"
@@ -64,6 +64,9 @@ def test_upload_refuses_a_bad_table_before_sending_it(
     assert run(config, "upload") == 2
     assert client("s3", moto).list_objects_v2(Bucket=bucket)["KeyCount"] == 0
     assert "numeric feature columns only" in capsys.readouterr().err
+    # Autopilot encodes text columns itself, so automl takes the same table.
+    assert run(config, "automl") == 0
+    assert len(client("sagemaker", moto).list_auto_ml_jobs()["AutoMLJobSummaries"]) == 1
 
 
 def test_upload_converts_parquet_to_csv(config_path: Path, moto: str, bucket: str, tmp_path: Path) -> None:

@@ -14,12 +14,14 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import entry_point, jobs, local
-from .aws import Sender
+from . import entry_point, local
 from .config import DEFAULT_CONFIG, ConfigError, load_config
 from .runtime import DataError, run, setup_logging
-from .state import State
+
+if TYPE_CHECKING:
+    from .state import State
 
 log = logging.getLogger(__name__)
 MODEL_DIR = Path("artifacts/model")
@@ -67,6 +69,8 @@ def _predict(args: argparse.Namespace) -> None:
 
 def _watched(args: argparse.Namespace, state: State) -> list[tuple[str, str]]:
     """(kind, name) pairs: those asked for on the command line, else everything recorded."""
+    from . import jobs
+
     kinds = [kind for kind in jobs.WATCHES if getattr(args, kind) is not None]
     kinds = kinds or [kind for kind in jobs.WATCHES if state.get(jobs.STATE_KEYS[kind])]
     if not kinds:
@@ -75,6 +79,11 @@ def _watched(args: argparse.Namespace, state: State) -> list[tuple[str, str]]:
 
 
 def _remote(args: argparse.Namespace) -> None:
+    # Imported here: boto3 takes a while to import, and the local commands never need it.
+    from . import jobs
+    from .aws import Sender
+    from .state import State
+
     config = load_config(args.config)
     sender = Sender(config, dry_run=args.dry_run)
     state = State(config.root)

@@ -58,11 +58,6 @@ def upload_uri(config: Config, name: str) -> str:
     return config.s3_uri("data", name, "train") + "/"
 
 
-def count_rows(path: Path) -> int:
-    """Data rows of a table (CSV or Parquet)."""
-    return len(entry_point.read_table(path).rows)
-
-
 def table_csv(path: Path) -> bytes:
     """The table as CSV bytes: a CSV file as it is, a Parquet file converted (the containers read CSV)."""
     table = entry_point.read_table(path)
@@ -263,8 +258,12 @@ def automl(sender: Sender, state: State, path: Path | None = None, target: str |
     target = target or config.target
     config.require_role()
     bucket = config.require_bucket()
-    body = _checked_table(path, target)
-    rows = count_rows(path)
+    # Autopilot takes text and categorical feature columns itself: only the table and its target are checked.
+    table = entry_point.read_table(path)
+    if target not in table.header:
+        raise ConfigError(f"{path}: target column {target!r} not found; columns: {', '.join(table.header)}")
+    body = table_csv(path)
+    rows = len(table.rows)
     if rows < AUTOML_MIN_ROWS:
         log.warning(
             "%s has %d rows; Autopilot needs at least %d and will fail the job otherwise", path, rows, AUTOML_MIN_ROWS
