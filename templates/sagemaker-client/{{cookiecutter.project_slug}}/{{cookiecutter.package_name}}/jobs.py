@@ -102,7 +102,7 @@ def upload(sender: Sender, state: State, path: Path | None = None) -> str:
         is not None
     ):
         state.record("upload", prefix)
-    log.info("uploaded %s -> s3://%s/%s", path, bucket, key)
+        log.info("uploaded %s -> s3://%s/%s", path, bucket, key)
     return prefix
 
 
