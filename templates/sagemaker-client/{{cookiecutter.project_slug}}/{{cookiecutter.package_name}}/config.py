@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .runtime import DataError, EnvironmentProblem, read_toml
+
 DEFAULT_CONFIG = Path("sagemaker.toml")
 FRAMEWORKS = ("sklearn", "pytorch")
+# Why a second training instance would not help, per container: it would only repeat the same fit.
+SINGLE_INSTANCE = {
+    "sklearn": "SageMaker's scikit-learn container trains on a single instance",
+    "pytorch": "the PyTorch container spreads a job over instances only for distributed training code "
+    "(torch.distributed under torchrun, with a distribution config), and entry_point.py is single-process "
+    "scikit-learn code",
+}
+# CreateAutoMLJobV2 takes ProblemType and AutoMLJobObjective together or neither (Autopilot then
+# infers both). The metrics each tabular problem type accepts, its default first, as botocore's
+# service model documents AutoMLJobObjective.MetricName.
+AUTOML_OBJECTIVES = {
+    "BinaryClassification": ("F1", "Accuracy", "AUC", "BalancedAccuracy", "Precision", "Recall"),
+    "MulticlassClassification": ("Accuracy", "BalancedAccuracy", "F1macro", "PrecisionMacro", "RecallMacro"),
+    "Regression": ("MSE", "MAE", "R2", "RMSE"),
+}
 # SageMaker rejects a role that is not an IAM role ARN; catching it here gives a clearer message.
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-class ConfigError(Exception):
-    """Raised when sagemaker.toml is missing, malformed, or lacks a setting a command needs."""
+class ConfigError(DataError):
+    """Raised when sagemaker.toml is missing, malformed or holds a value that cannot work (exit 2)."""
+
+
+class SetupError(EnvironmentProblem):
+    """Raised when the AWS account settings a command needs (role, bucket) are not filled in (exit 1)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,7 @@ class Config:
     hosting_instance_type: str
     hosting_instance_count: int
     automl_problem_type: str
+    automl_objective: str
     automl_max_candidates: int
     automl_max_runtime_seconds: int
     tags: dict[str, str] = field(default_factory=dict)
@@ -53,24 +74,24 @@ class Config:
     def require_role(self) -> str:
         """The execution role ARN, or a ConfigError saying how to get one."""
         if not self.role_arn:
-            raise ConfigError(
+            raise SetupError(
                 "no SageMaker execution role: set aws.role_arn in sagemaker.toml to an IAM role ARN "
                 "such as arn:aws:iam::123456789012:role/SageMakerExecutionRole (IAM > Roles > "
                 "Create role > SageMaker, with access to your bucket)"
             )
         if not _ROLE_ARN.match(self.role_arn):
-            raise ConfigError(f"aws.role_arn {self.role_arn!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+            raise SetupError(f"aws.role_arn {self.role_arn!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
         return self.role_arn
 
     def require_bucket(self) -> str:
         """The S3 bucket name, or a ConfigError saying how to set one."""
         if not self.bucket:
-            raise ConfigError(
+            raise SetupError(
                 "no S3 bucket: set aws.bucket in sagemaker.toml to a bucket in "
                 f"{self.region} (create one with: aws s3 mb s3://NAME --region {self.region})"
             )
         if not _BUCKET.match(self.bucket):
-            raise ConfigError(f"aws.bucket {self.bucket!r} is not a valid S3 bucket name")
+            raise SetupError(f"aws.bucket {self.bucket!r} is not a valid S3 bucket name")
         return self.bucket
 
     def s3_uri(self, *parts: str) -> str:
@@ -97,12 +118,9 @@ def _get(table: dict[str, Any], dotted: str, kind: type, source: Path) -> Any:
 
 def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     """Read and validate ``path``; every problem is a ConfigError naming the setting."""
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path} not found: run from the project folder or pass --config") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    if not path.is_file():
+        raise ConfigError(f"{path} not found: run from the project folder or pass --config")
+    raw = read_toml(path)
 
     framework = _get(raw, "container.framework", str, path)
     if framework not in FRAMEWORKS:
@@ -117,6 +135,39 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     tags = raw.get("tags", {})
     if not all(isinstance(v, str) for v in tags.values()):
         raise ConfigError(f"{path}: every [tags] value must be a string")
+    instance_count = _get(raw, "training.instance_count", int, path)
+    if instance_count < 1:
+        raise ConfigError(f"{path}: training.instance_count must be at least 1")
+    if instance_count > 1:
+        raise ConfigError(
+            f"{path}: training.instance_count = {instance_count} would not train faster: {SINGLE_INSTANCE[framework]}; "
+            "choose a bigger training.instance_type instead"
+        )
+    hyperparameters = dict(_get(raw, "training.hyperparameters", dict, path))
+    for name, kind in (("C", float), ("test_size", float), ("seed", int)):
+        value = _get(raw, f"training.hyperparameters.{name}", kind, path)
+        hyperparameters[name] = value
+    if not hyperparameters["C"] > 0:
+        raise ConfigError(f"{path}: training.hyperparameters.C must be positive")
+    if not 0 < hyperparameters["test_size"] < 1:
+        raise ConfigError(f"{path}: training.hyperparameters.test_size must be between 0 and 1")
+    problem_type = _get(raw, "automl.problem_type", str, path)
+    objective = _get(raw, "automl.objective", str, path)
+    if problem_type and problem_type not in AUTOML_OBJECTIVES:
+        raise ConfigError(
+            f'{path}: automl.problem_type must be one of {", ".join(AUTOML_OBJECTIVES)} or "" '
+            f"(Autopilot infers it), got {problem_type!r}"
+        )
+    if not problem_type and objective:
+        raise ConfigError(f"{path}: automl.objective needs automl.problem_type: SageMaker takes both or neither")
+    if problem_type:
+        allowed = AUTOML_OBJECTIVES[problem_type]
+        objective = objective or allowed[0]
+        if objective not in allowed:
+            raise ConfigError(
+                f"{path}: automl.objective {objective!r} does not fit {problem_type}; "
+                f"choose one of {', '.join(allowed)}"
+            )
 
     return Config(
         root=root,
@@ -131,13 +182,14 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         framework=framework,
         versions=versions,
         training_instance_type=_get(raw, "training.instance_type", str, path),
-        training_instance_count=_get(raw, "training.instance_count", int, path),
+        training_instance_count=instance_count,
         volume_size_gb=_get(raw, "training.volume_size_gb", int, path),
         max_runtime_seconds=_get(raw, "training.max_runtime_seconds", int, path),
-        hyperparameters=dict(_get(raw, "training.hyperparameters", dict, path)),
+        hyperparameters=hyperparameters,
         hosting_instance_type=_get(raw, "hosting.instance_type", str, path),
         hosting_instance_count=_get(raw, "hosting.initial_instance_count", int, path),
-        automl_problem_type=_get(raw, "automl.problem_type", str, path),
+        automl_problem_type=problem_type,
+        automl_objective=objective,
         automl_max_candidates=_get(raw, "automl.max_candidates", int, path),
         automl_max_runtime_seconds=_get(raw, "automl.max_runtime_seconds", int, path),
         tags=dict(tags),

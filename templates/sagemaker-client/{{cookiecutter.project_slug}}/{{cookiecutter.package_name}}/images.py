@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .config import Config
+from .runtime import EnvironmentProblem
 
 
-class ImageNotAvailable(Exception):
+class ImageNotAvailable(EnvironmentProblem):
     """Raised when the SDK knows no image for this framework, version, region and instance type."""
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import tarfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,9 +22,11 @@ from typing import Any
 
 from . import entry_point
 from .aws import CloudError, Request, Sender
-from .config import Config, ConfigError
+from .config import Config, ConfigError, SetupError
 from .images import image_uri
 from .state import State
+
+log = logging.getLogger(__name__)
 
 # Autopilot refuses smaller tables (its job fails at the data-split step).
 AUTOML_MIN_ROWS = 500
@@ -40,40 +44,66 @@ class WaitTimeout(CloudError):
 
 
 def resource_name(config: Config, max_length: int = 63) -> str:
-    """``PREFIX-YYYYmmdd-HHMMSS``, cut to SageMaker's limit for the resource (63; AutoML: 32)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    """``PREFIX-YYYYmmdd-HHMMSS-xxxx``, cut to SageMaker's limit for the resource (63; AutoML: 32).
+
+    The random tail keeps two commands in the same second (two deploys, say) from colliding.
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:4]
     base = "".join(ch if ch.isalnum() else "-" for ch in config.prefix).strip("-") or "job"
     return f"{base[: max_length - len(stamp) - 1].rstrip('-')}-{stamp}"
 
 
-def data_uri(config: Config) -> str:
-    """Where ``upload`` puts the table and the training job reads it (an S3 prefix)."""
-    return config.s3_uri("data", "train") + "/"
+def upload_uri(config: Config, name: str) -> str:
+    """A fresh S3 prefix for one upload: the training job reads this prefix and nothing older."""
+    return config.s3_uri("data", name, "train") + "/"
 
 
-def count_rows(path: Path) -> int:
-    """Data rows of a CSV file with a header."""
-    with path.open(newline="") as handle:
-        return max(sum(1 for row in csv.reader(handle) if row) - 1, 0)
+def table_csv(path: Path) -> bytes:
+    """The table as CSV bytes: a CSV file as it is, a Parquet file converted (the containers read CSV)."""
+    table = entry_point.read_table(path)
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        return path.read_bytes()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _checked_table(path: Path, target: str) -> bytes:
+    """The table's CSV bytes, after the checks local training makes: a bad table fails here, not in a paid job."""
+    table = entry_point.read_table(path)
+    entry_point.labels_of(table, target)
+    entry_point.feature_matrix(table, [name for name in table.header if name != target])
+    return table_csv(path)
 
 
 # ---- upload ----
 
 
-def upload(sender: Sender, path: Path | None = None) -> str:
-    """Put the table into S3 under PREFIX/data/train/ and return that prefix."""
+def upload(sender: Sender, state: State, path: Path | None = None) -> str:
+    """Put the table under a new S3 prefix, record it for ``remote-train`` and return the prefix."""
     config = sender.config
     path = path or config.data_path
-    if not path.is_file():
-        raise ConfigError(f"data file {path} not found (set data.path in sagemaker.toml or pass --data)")
     bucket = config.require_bucket()
-    key = data_uri(config).removeprefix(f"s3://{bucket}/") + path.name
+    body = _checked_table(path, config.target)
+    prefix = upload_uri(config, resource_name(config))
+    key = prefix.removeprefix(f"s3://{bucket}/") + path.with_suffix(".csv").name
     sender.send(Request("s3", "head_bucket", {"Bucket": bucket}))
-    body = path.read_bytes()
-    sender.send(Request("s3", "put_object", {"Bucket": bucket, "Key": key, "Body": body},
-                        body_label=f"<{path}: {len(body)} bytes>"))
-    print(f"uploaded {path} -> s3://{bucket}/{key}", file=sender.out)
-    return data_uri(config)
+    if (
+        sender.send(
+            Request(
+                "s3",
+                "put_object",
+                {"Bucket": bucket, "Key": key, "Body": body},
+                body_label=f"<{path}: {len(body)} bytes of CSV>",
+            )
+        )
+        is not None
+    ):
+        state.record("upload", prefix)
+        log.info("uploaded %s -> s3://%s/%s", path, bucket, key)
+    return prefix
 
 
 # ---- training job ----
@@ -97,7 +127,7 @@ def source_bundle() -> bytes:
     return buffer.getvalue()
 
 
-def training_job_request(config: Config, name: str, image: str, code_uri: str) -> Request:
+def training_job_request(config: Config, name: str, image: str, code_uri: str, data: str) -> Request:
     """CreateTrainingJob in script mode: the framework image runs entry_point.py from code_uri."""
     hyperparameters = {"target": config.target, **config.hyperparameters}
     # Script-mode images read every hyperparameter as JSON (what the SageMaker SDK sends).
@@ -107,48 +137,75 @@ def training_job_request(config: Config, name: str, image: str, code_uri: str) -
         "sagemaker_submit_directory": json.dumps(code_uri),
         "sagemaker_region": json.dumps(config.region),
     }
-    return Request("sagemaker", "create_training_job", {
-        "TrainingJobName": name,
-        "RoleArn": config.require_role(),
-        "AlgorithmSpecification": {"TrainingImage": image, "TrainingInputMode": "File"},
-        "HyperParameters": encoded,
-        "InputDataConfig": [{
-            "ChannelName": "train",
-            "ContentType": "text/csv",
-            "DataSource": {"S3DataSource": {
-                "S3DataType": "S3Prefix", "S3Uri": data_uri(config), "S3DataDistributionType": "FullyReplicated",
-            }},
-        }],
-        "OutputDataConfig": {"S3OutputPath": config.s3_uri("output")},
-        "ResourceConfig": {
-            "InstanceType": config.training_instance_type,
-            "InstanceCount": config.training_instance_count,
-            "VolumeSizeInGB": config.volume_size_gb,
+    return Request(
+        "sagemaker",
+        "create_training_job",
+        {
+            "TrainingJobName": name,
+            "RoleArn": config.require_role(),
+            "AlgorithmSpecification": {"TrainingImage": image, "TrainingInputMode": "File"},
+            "HyperParameters": encoded,
+            "InputDataConfig": [
+                {
+                    "ChannelName": "train",
+                    "ContentType": "text/csv",
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": data,
+                            "S3DataDistributionType": "FullyReplicated",
+                        }
+                    },
+                }
+            ],
+            "OutputDataConfig": {"S3OutputPath": config.s3_uri("output")},
+            "ResourceConfig": {
+                "InstanceType": config.training_instance_type,
+                "InstanceCount": config.training_instance_count,
+                "VolumeSizeInGB": config.volume_size_gb,
+            },
+            "StoppingCondition": {"MaxRuntimeInSeconds": config.max_runtime_seconds},
+            "Tags": config.tag_list(),
         },
-        "StoppingCondition": {"MaxRuntimeInSeconds": config.max_runtime_seconds},
-        "Tags": config.tag_list(),
-    })
+    )
 
 
-def remote_train(sender: Sender, state: State) -> str:
-    """Start a training job on the uploaded data and return its name."""
+def remote_train(sender: Sender, state: State, data: str | None = None) -> str:
+    """Start a training job on the last upload (or the ``data`` S3 prefix) and return its name."""
     config = sender.config
     name = resource_name(config)
     bucket = config.require_bucket()
     config.require_role()
     image = image_uri(config, "training", config.training_instance_type)
-    prefix = data_uri(config).removeprefix(f"s3://{bucket}/")
-    listing = sender.send(Request("s3", "list_objects_v2", {"Bucket": bucket, "Prefix": prefix, "MaxKeys": 1}))
+    data = data or state.get("upload")
+    if not data and sender.dry_run:
+        # Each upload makes its own prefix, named when it happens: show where the next one would go.
+        data = upload_uri(config, "NEXT-UPLOAD")
+        log.warning("no upload recorded yet: the request shows the next upload's prefix as %s", data)
+    if not data:
+        raise SetupError("no uploaded training data recorded: run `upload` first (or pass --data-uri s3://...)")
+    if not data.startswith(f"s3://{bucket}/"):
+        raise ConfigError(f"--data-uri {data!r} is not in the bucket s3://{bucket}/")
+    listing = sender.send(
+        Request(
+            "s3", "list_objects_v2", {"Bucket": bucket, "Prefix": data.removeprefix(f"s3://{bucket}/"), "MaxKeys": 1}
+        )
+    )
     if listing is not None and not listing.get("KeyCount"):
-        raise ConfigError(f"no training data under {data_uri(config)}: run `upload` first")
+        raise SetupError(f"no training data under {data}: run `upload` first")
     code_uri = config.s3_uri("code", name, "sourcedir.tar.gz")
     bundle = source_bundle()
-    sender.send(Request("s3", "put_object",
-                        {"Bucket": bucket, "Key": code_uri.removeprefix(f"s3://{bucket}/"), "Body": bundle},
-                        body_label=f"<sourcedir.tar.gz: entry_point.py + requirements.txt, {len(bundle)} bytes>"))
-    if sender.send(training_job_request(config, name, image, code_uri)) is not None:
-        state.update(training_job=name)
-    print(f"training job {name} on {config.training_instance_type} ({image})", file=sender.out)
+    sender.send(
+        Request(
+            "s3",
+            "put_object",
+            {"Bucket": bucket, "Key": code_uri.removeprefix(f"s3://{bucket}/"), "Body": bundle},
+            body_label=f"<sourcedir.tar.gz: entry_point.py + requirements.txt, {len(bundle)} bytes>",
+        )
+    )
+    if sender.send(training_job_request(config, name, image, code_uri, data)) is not None:
+        state.record("training_job", name)
+    log.info("training job %s on %s (%s), data %s", name, config.training_instance_type, image, data)
     return name
 
 
@@ -156,27 +213,42 @@ def remote_train(sender: Sender, state: State) -> str:
 
 
 def automl_request(config: Config, name: str, input_uri: str, target: str) -> Request:
-    """CreateAutoMLJobV2 for a tabular problem; CompletionCriteria caps its cost and time."""
-    return Request("sagemaker", "create_auto_ml_job_v2", {
-        "AutoMLJobName": name,
-        "AutoMLJobInputDataConfig": [{
-            "ChannelType": "training",
-            "ContentType": "text/csv;header=present",
-            "CompressionType": "None",
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": input_uri}},
-        }],
-        "OutputDataConfig": {"S3OutputPath": config.s3_uri("automl", name, "output")},
-        "AutoMLProblemTypeConfig": {"TabularJobConfig": {
-            "TargetAttributeName": target,
-            "ProblemType": config.automl_problem_type,
-            "CompletionCriteria": {
-                "MaxCandidates": config.automl_max_candidates,
-                "MaxAutoMLJobRuntimeInSeconds": config.automl_max_runtime_seconds,
-            },
-        }},
-        "RoleArn": config.require_role(),
-        "Tags": config.tag_list(),
-    })
+    """CreateAutoMLJobV2 for a tabular problem; CompletionCriteria caps its cost and time.
+
+    SageMaker takes ``ProblemType`` and ``AutoMLJobObjective`` together or neither (a ValidationException
+    otherwise), so both are sent, the objective matching the problem type, or both are left to Autopilot.
+    """
+    tabular: dict[str, Any] = {
+        "TargetAttributeName": target,
+        "CompletionCriteria": {
+            "MaxCandidates": config.automl_max_candidates,
+            "MaxAutoMLJobRuntimeInSeconds": config.automl_max_runtime_seconds,
+        },
+    }
+    objective: dict[str, Any] = {}
+    if config.automl_problem_type:
+        tabular["ProblemType"] = config.automl_problem_type
+        objective["AutoMLJobObjective"] = {"MetricName": config.automl_objective}
+    return Request(
+        "sagemaker",
+        "create_auto_ml_job_v2",
+        {
+            "AutoMLJobName": name,
+            "AutoMLJobInputDataConfig": [
+                {
+                    "ChannelType": "training",
+                    "ContentType": "text/csv;header=present",
+                    "CompressionType": "None",
+                    "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": input_uri}},
+                }
+            ],
+            "OutputDataConfig": {"S3OutputPath": config.s3_uri("automl", name, "output")},
+            "AutoMLProblemTypeConfig": {"TabularJobConfig": tabular},
+            "RoleArn": config.require_role(),
+            "Tags": config.tag_list(),
+            **objective,
+        },
+    )
 
 
 def automl(sender: Sender, state: State, path: Path | None = None, target: str | None = None) -> str:
@@ -184,23 +256,32 @@ def automl(sender: Sender, state: State, path: Path | None = None, target: str |
     config = sender.config
     path = path or config.data_path
     target = target or config.target
-    if not path.is_file():
-        raise ConfigError(f"data file {path} not found")
     config.require_role()
     bucket = config.require_bucket()
-    rows = count_rows(path)
+    # Autopilot takes text and categorical feature columns itself: only the table and its target are checked.
+    table = entry_point.read_table(path)
+    if target not in table.header:
+        raise ConfigError(f"{path}: target column {target!r} not found; columns: {', '.join(table.header)}")
+    body = table_csv(path)
+    rows = len(table.rows)
     if rows < AUTOML_MIN_ROWS:
-        print(f"warning: {path} has {rows} rows; Autopilot needs at least {AUTOML_MIN_ROWS} and will fail "
-              "the job otherwise", file=sender.out)
+        log.warning(
+            "%s has %d rows; Autopilot needs at least %d and will fail the job otherwise", path, rows, AUTOML_MIN_ROWS
+        )
     name = resource_name(config, max_length=32)
-    key = f"{config.prefix}/automl/{name}/input/{path.name}"
-    body = path.read_bytes()
-    sender.send(Request("s3", "put_object", {"Bucket": bucket, "Key": key, "Body": body},
-                        body_label=f"<{path}: {len(body)} bytes>"))
+    key = f"{config.prefix}/automl/{name}/input/{path.with_suffix('.csv').name}"
+    sender.send(
+        Request(
+            "s3",
+            "put_object",
+            {"Bucket": bucket, "Key": key, "Body": body},
+            body_label=f"<{path}: {len(body)} bytes of CSV>",
+        )
+    )
     input_uri = config.s3_uri("automl", name, "input") + "/"
     if sender.send(automl_request(config, name, input_uri, target)) is not None:
-        state.update(automl_job=name)
-    print(f"AutoML job {name}: predicting {target!r} from {path}", file=sender.out)
+        state.record("automl_job", name)
+    log.info("AutoML job %s: predicting %r from %s", name, target, path)
     return name
 
 
@@ -221,12 +302,27 @@ class Watch:
 
 
 WATCHES = {
-    "training": Watch("training job", "describe_training_job", "TrainingJobName", "TrainingJobStatus",
-                      TRAINING_DONE, TRAINING_FAILED, "SecondaryStatus"),
-    "automl": Watch("AutoML job", "describe_auto_ml_job_v2", "AutoMLJobName", "AutoMLJobStatus",
-                    AUTOML_DONE, AUTOML_FAILED, "AutoMLJobSecondaryStatus"),
-    "endpoint": Watch("endpoint", "describe_endpoint", "EndpointName", "EndpointStatus",
-                      ENDPOINT_DONE, ENDPOINT_FAILED),
+    "training": Watch(
+        "training job",
+        "describe_training_job",
+        "TrainingJobName",
+        "TrainingJobStatus",
+        TRAINING_DONE,
+        TRAINING_FAILED,
+        "SecondaryStatus",
+    ),
+    "automl": Watch(
+        "AutoML job",
+        "describe_auto_ml_job_v2",
+        "AutoMLJobName",
+        "AutoMLJobStatus",
+        AUTOML_DONE,
+        AUTOML_FAILED,
+        "AutoMLJobSecondaryStatus",
+    ),
+    "endpoint": Watch(
+        "endpoint", "describe_endpoint", "EndpointName", "EndpointStatus", ENDPOINT_DONE, ENDPOINT_FAILED
+    ),
 }
 STATE_KEYS = {"training": "training_job", "automl": "automl_job", "endpoint": "endpoint"}
 
@@ -278,7 +374,7 @@ def wait(
         line = status_line(kind, description)
         elapsed = time.monotonic() - started
         if line != last:
-            print(f"[{elapsed:6.0f}s] {watch.kind} {name}: {line}", file=sender.out, flush=True)
+            log.info("[%6.0fs] %s %s: %s", elapsed, watch.kind, name, line)
             last = line
         status = description[watch.status_key]
         if status in watch.done:
@@ -315,8 +411,10 @@ def _automl_containers(sender: Sender, job: str) -> list[dict[str, Any]]:
     if description is None:
         return [{"Image": f"<BestCandidate.InferenceContainers of {job}>"}]
     if description["AutoMLJobStatus"] != "Completed" or "BestCandidate" not in description:
-        raise CloudError(f"AutoML job {job} is {status_line('automl', description)}; it has no best "
-                         f"candidate to deploy yet (see `wait --automl {job}`)")
+        raise CloudError(
+            f"AutoML job {job} is {status_line('automl', description)}; it has no best "
+            f"candidate to deploy yet (see `wait --automl {job}`)"
+        )
     return description["BestCandidate"]["InferenceContainers"]
 
 
@@ -344,52 +442,71 @@ def deploy(sender: Sender, state: State, *, training_job: str | None = None, aut
         }
     requests = [
         Request("sagemaker", "create_model", model),
-        Request("sagemaker", "create_endpoint_config", {
-            "EndpointConfigName": name,
-            "ProductionVariants": [{
-                "VariantName": "AllTraffic",
-                "ModelName": name,
-                "InstanceType": config.hosting_instance_type,
-                "InitialInstanceCount": config.hosting_instance_count,
-            }],
-            "Tags": config.tag_list(),
-        }),
-        Request("sagemaker", "create_endpoint", {"EndpointName": name, "EndpointConfigName": name,
-                                                 "Tags": config.tag_list()}),
+        Request(
+            "sagemaker",
+            "create_endpoint_config",
+            {
+                "EndpointConfigName": name,
+                "ProductionVariants": [
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": name,
+                        "InstanceType": config.hosting_instance_type,
+                        "InitialInstanceCount": config.hosting_instance_count,
+                    }
+                ],
+                "Tags": config.tag_list(),
+            },
+        ),
+        Request(
+            "sagemaker",
+            "create_endpoint",
+            {"EndpointName": name, "EndpointConfigName": name, "Tags": config.tag_list()},
+        ),
     ]
     for request in requests:
         sent = sender.send(request)
         if sent is not None:
             # Recorded one by one so cleanup finds whatever was made, even after a failure midway.
-            state.update(**{request.operation.removeprefix("create_"): name})
-    print(f"endpoint {name} on {config.hosting_instance_type}: billed until `cleanup`", file=sender.out)
+            state.record(request.operation.removeprefix("create_"), name)
+    log.info("endpoint %s on %s: billed until `cleanup`", name, config.hosting_instance_type)
     return name
 
 
-# ---- predict ----
+# ---- invoke: rows to the endpoint ----
 
 
-def feature_rows(path: Path, target: str, limit: int) -> str:
-    """The first ``limit`` rows of a CSV table as headerless CSV, without the target column."""
-    with path.open(newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        drop = header.index(target) if target in header else None
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        for i, row in enumerate(r for r in reader if r):
-            if i >= limit:
-                break
-            writer.writerow([v for j, v in enumerate(row) if j != drop])
+def feature_rows(path: Path, features: list[str] | None, target: str, limit: int) -> str:
+    """The first ``limit`` rows of a table as headerless CSV of the feature columns, in the model's order."""
+    table = entry_point.read_table(path)
+    names = features or [name for name in table.header if name != target]
+    missing = [name for name in names if name not in table.header]
+    if missing:
+        raise ConfigError(f"{path}: missing feature columns {', '.join(missing)}")
+    index = [table.header.index(name) for name in names]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in table.rows[:limit]:
+        writer.writerow([row[i] for i in index])
     return out.getvalue()
 
 
-def predict(sender: Sender, state: State, body: str, endpoint: str | None = None) -> Any:
+def invoke(sender: Sender, state: State, body: str, endpoint: str | None = None) -> Any:
     """Send CSV rows to the endpoint; return its JSON answer (or text, if it is not JSON)."""
     name = resolve_name(state, "endpoint", endpoint)
-    response = sender.send(Request("sagemaker-runtime", "invoke_endpoint", {
-        "EndpointName": name, "ContentType": "text/csv", "Accept": "application/json", "Body": body.encode(),
-    }, body_label=body))
+    response = sender.send(
+        Request(
+            "sagemaker-runtime",
+            "invoke_endpoint",
+            {
+                "EndpointName": name,
+                "ContentType": "text/csv",
+                "Accept": "application/json",
+                "Body": body.encode(),
+            },
+            body_label=body,
+        )
+    )
     if response is None:
         return None
     text = response["Body"].read().decode("utf-8")
@@ -401,58 +518,90 @@ def predict(sender: Sender, state: State, body: str, endpoint: str | None = None
 
 # ---- cleanup ----
 
+DELETES = (  # the order SageMaker allows: an endpoint before its config, a config before its model
+    ("endpoint", "delete_endpoint", "EndpointName"),
+    ("endpoint_config", "delete_endpoint_config", "EndpointConfigName"),
+    ("model", "delete_model", "ModelName"),
+)
+
 
 def _delete(sender: Sender, operation: str, key: str, name: str) -> None:
+    label = key.removesuffix("Name")
     try:
         sender.send(Request("sagemaker", operation, {key: name}))
         if not sender.dry_run:
-            print(f"deleted {key.removesuffix('Name')} {name}", file=sender.out)
+            log.info("deleted %s %s", label, name)
     except CloudError as exc:
         if "could not find" not in str(exc).lower() and "not found" not in str(exc).lower():
             raise
-        print(f"{key.removesuffix('Name')} {name} was already gone", file=sender.out)
+        log.info("%s %s was already gone", label, name)
+
+
+def _parts_of(sender: Sender, endpoint: str) -> dict[str, list[str]]:
+    """The endpoint config and models behind an endpoint this project did not record."""
+    if sender.dry_run:
+        return {"endpoint": [endpoint], "endpoint_config": [endpoint], "model": [endpoint]}
+    config_name = describe(sender, "endpoint", endpoint)["EndpointConfigName"]  # type: ignore[index]
+    variants = sender.send(Request("sagemaker", "describe_endpoint_config", {"EndpointConfigName": config_name}))
+    models = [variant["ModelName"] for variant in variants["ProductionVariants"]]  # type: ignore[index]
+    return {"endpoint": [endpoint], "endpoint_config": [config_name], "model": models}
 
 
 def cleanup(sender: Sender, state: State, endpoint: str | None = None) -> list[str]:
-    """Delete the endpoint, its config and model; return what is still running (and billing)."""
-    # deploy gives model, config and endpoint one name and records each as it is made, so a
-    # deploy that failed midway (say, on the endpoint quota) is still cleaned up.
-    recorded = state.get("endpoint") or state.get("endpoint_config") or state.get("model")
-    name = endpoint or recorded
-    if not name:
-        raise ConfigError("no endpoint given and none recorded: pass --endpoint NAME")
-    config_name = model_name = name
-    if name != recorded and not sender.dry_run:  # made elsewhere: ask it for its parts
-        config_name = describe(sender, "endpoint", name)["EndpointConfigName"]  # type: ignore[index]
-        variants = sender.send(Request("sagemaker", "describe_endpoint_config", {"EndpointConfigName": config_name}))
-        model_name = variants["ProductionVariants"][0]["ModelName"]  # type: ignore[index]
-    _delete(sender, "delete_endpoint", "EndpointName", name)
-    _delete(sender, "delete_endpoint_config", "EndpointConfigName", config_name)
-    _delete(sender, "delete_model", "ModelName", model_name)
-    if not sender.dry_run and name == recorded:
-        state.update(endpoint=None, endpoint_config=None, model=None)
+    """Delete every endpoint, endpoint config and model recorded (or the one named endpoint and its parts).
+
+    Then list what still costs money in the region. Each name leaves the state file as it is
+    deleted, so a cleanup that fails midway can simply be run again.
+    """
+    if endpoint is None:
+        targets = {kind: state.names(kind) for kind, _, _ in DELETES}
+    elif endpoint in state.names("endpoint"):  # deploy gives model, config and endpoint one name
+        targets = {kind: [endpoint] for kind, _, _ in DELETES}
+    else:
+        targets = _parts_of(sender, endpoint)
+    if not any(targets.values()):
+        log.info("no endpoint, endpoint config or model recorded in %s", state.path.name)
+    for kind, operation, key in DELETES:
+        for name in targets[kind]:
+            _delete(sender, operation, key, name)
+            if not sender.dry_run:
+                state.forget(kind, name)
     return still_running(sender)
 
 
 def still_running(sender: Sender) -> list[str]:
-    """Endpoints, training jobs and AutoML jobs of this account and region that cost money now."""
+    """Endpoints, training jobs and AutoML jobs of this account and region that cost money now.
+
+    Every page is read: ListEndpoints and its kin answer 10 items at a time unless asked for more.
+    """
     found: list[str] = []
     checks = [
         ("list_endpoints", {}, "Endpoints", "EndpointName", "EndpointStatus", {"Deleting"}, "endpoint"),
-        ("list_training_jobs", {"StatusEquals": "InProgress"}, "TrainingJobSummaries", "TrainingJobName",
-         "TrainingJobStatus", set(), "training job"),
-        ("list_auto_ml_jobs", {"StatusEquals": "InProgress"}, "AutoMLJobSummaries", "AutoMLJobName",
-         "AutoMLJobStatus", set(), "AutoML job"),
+        (
+            "list_training_jobs",
+            {"StatusEquals": "InProgress"},
+            "TrainingJobSummaries",
+            "TrainingJobName",
+            "TrainingJobStatus",
+            set(),
+            "training job",
+        ),
+        (
+            "list_auto_ml_jobs",
+            {"StatusEquals": "InProgress"},
+            "AutoMLJobSummaries",
+            "AutoMLJobName",
+            "AutoMLJobStatus",
+            set(),
+            "AutoML job",
+        ),
     ]
     for operation, params, list_key, name_key, status_key, ignore, label in checks:
-        response = sender.send(Request("sagemaker", operation, params))
-        for item in (response or {}).get(list_key, []):
+        for item in sender.items(Request("sagemaker", operation, params), list_key):
             if item.get(status_key) not in ignore:
                 found.append(f"{label} {item[name_key]} ({item.get(status_key)})")
     if found:
-        print(f"warning: still running in {sender.config.region}, and costing money:", file=sender.out)
-        for line in found:
-            print(f"  {line}", file=sender.out)
+        log.warning("still running in %s, and costing money: %s", sender.config.region, "; ".join(found))
     elif not sender.dry_run:
-        print(f"nothing else is running in {sender.config.region}", file=sender.out)
+        log.info("nothing else is running in %s", sender.config.region)
     return found
