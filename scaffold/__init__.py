@@ -20,6 +20,8 @@ _EXPORTS = {
     "lock": "api",
     "recommend": "api",
     "resolve_pins": "api",
+    "update": "updater",
+    "UpdateReport": "updater",
     "CatalogError": "errors",
     "DestinationError": "errors",
     "GenerationError": "errors",
@@ -66,3 +68,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         UsageError,
     )
     from .models import FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target
+    from .updater import UpdateReport, update

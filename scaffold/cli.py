@@ -217,6 +217,64 @@ def lock_command(
 
 
 @app.command()
+def update(
+    project: str = typer.Option(".", "--project", help="the generated project (default: this folder)"),
+    target: str | None = typer.Option(None, "--target", "-t", help="move to another target, e.g. cuda-13.0 or cpu"),
+    platform: str | None = typer.Option(None, "--platform", help="move to another platform"),
+    python: str | None = typer.Option(None, "--python", help="move to another Python, e.g. 3.12"),
+    framework_version: str | None = typer.Option(None, "--framework-version", "--spark-version",
+                                                    help="move to another release of the framework"),
+    backend: str | None = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
+    cluster: str | None = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
+    algorithm_framework: str | None = typer.Option(None, "--algorithm-framework",
+                                                      help="SageMaker container: sklearn | pytorch"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="print the plan and a unified diff; write nothing"),
+    check: bool = typer.Option(False, "--check", help="exit 1 when the project's template, pins or scaffold-ml "
+                               "version are behind this scaffold-ml; write nothing"),
+    allow_dirty: bool = typer.Option(False, "--allow-dirty", help="update a git work tree with uncommitted changes"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+) -> None:
+    """Bring a generated project to new answers and to this scaffold-ml's templates, keeping every edit."""
+    from .updater import update as run_update
+
+    options = {k: v for k, v in {"backend": backend, "cluster": cluster,
+                                 "algorithm_framework": algorithm_framework}.items() if v is not None}
+    try:
+        report = run_update(project, target=target, platform=platform, python=python,
+                            framework_version=framework_version, options=options or None, dry_run=dry_run,
+                            check=check, allow_dirty=allow_dirty)
+    except ScaffoldError as e:
+        _fail(e)
+    except KeyboardInterrupt as e:  # SIGINT, or SIGTERM/SIGHUP turned into it by the update
+        signum = e.args[0] if e.args and isinstance(e.args[0], int) else 2
+        typer.echo("error: interrupted; the project is as it was before the update", err=True)
+        raise typer.Exit(128 + signum) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        if check:
+            for line in report.behind or ("up to date with this scaffold-ml",):
+                typer.echo(line)
+        else:
+            verb = "Would update" if dry_run else "Updated"
+            typer.echo(f"{verb} {report.project}")
+            for c in report.changes:
+                if c.action != "unchanged":
+                    typer.echo(f"  {c.action:<9} {c.path}" + (f"  ({c.why})" if c.why else ""))
+            for note in report.notes:
+                typer.echo(f"note: {note}")
+            if dry_run:
+                for c in report.changes:
+                    if c.diff:
+                        typer.echo(c.diff.rstrip("\n"))
+            if report.conflicts:
+                typer.echo(f"{len(report.conflicts)} conflict(s), marked inline with <<<<<<< yours / >>>>>>> "
+                           f"new template: {', '.join(report.conflicts)}", err=True)
+    if (check and report.behind) or report.conflicts:
+        raise typer.Exit(1)
+
+
+@app.command()
 def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for machines")) -> None:
     """Show what this machine is: platform, Python, accelerator and its version."""
     from .hardware import detect as probe

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, base_record
 from ._paths import templates_dir
 from .errors import DestinationError, GenerationError
 from .locking import INSTALL_FROM_LOCK, LOCK_FILE
@@ -191,9 +191,11 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
             "remote_accelerator": fw.remote_accelerator,
             "answers": dict(answers),
         }
-        (out / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         for relative, text in (extra_files or {}).items():
             (out / relative).write_text(text, encoding="utf-8")
+        # What `scaffold update` merges against: every generated file's hash and mergeable text.
+        record["base"] = {"store": base_record.STORE, "sha256": base_record.write_snapshot(out)}
+        (out / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         files = tuple(sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()))
         if not dry_run:
             if dest.exists():  # only reached with force: swap the old tree out; it is deleted below

@@ -16,6 +16,7 @@ from .generated import check_project
 
 SKLEARN_FILES = {
     ".github/workflows/ci.yml", ".github/zizmor.yml", ".gitignore", ".pre-commit-config.yaml", ".scaffold.json",
+    ".scaffold/base.json.gz",
     "README.md", "config.toml", "data/README.md",
     "data/penguins.csv", "pyproject.toml", "requirements.txt",
     *(f"churn_model/{m}.py" for m in ("__init__", "__main__", "check", "config", "data", "evaluate", "gpu_check",

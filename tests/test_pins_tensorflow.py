@@ -108,6 +108,7 @@ def test_mps_on_macos_is_an_error_that_offers_cpu() -> None:
 STARTER_FILES = {
     ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "pyproject.toml", "requirements.txt",
     ".github/zizmor.yml", ".pre-commit-config.yaml",  # the base layer's lint and CI settings
+    ".scaffold/base.json.gz",  # what scaffold update merges against
     "tests/conftest.py", "tests/test_data.py", "tests/test_distribute.py", "tests/test_training.py",
     "tests/test_environment_check.py", "demo/check.py",  # the base layer's environment check
     "tests/test_runtime.py", "demo/runtime.py",  # and its shared runtime
