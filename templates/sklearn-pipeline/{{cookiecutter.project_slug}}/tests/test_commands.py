@@ -157,3 +157,26 @@ def test_an_unwritable_predictions_file_is_refused_before_predicting(trained, fa
         "predict", "--data", str(trained / "data" / "penguins.csv"), "--output", str(trained / "config.toml" / "p.csv")
     )
     assert "cannot write the predictions there" in line
+
+
+def test_regression_trains_evaluates_and_counts_unlabelled_rows(cli_run, workdir):
+    status, err = cli_run("train", "--task", "regression", "--target", "body_mass_g")
+    assert status == 0, err
+    metrics = json.loads((workdir / "artifacts" / "metrics.json").read_text())
+    assert metrics["rows_unlabelled"] == 2  # two penguins were never weighed: left out, and said so
+    assert metrics["r2"] > 0.7
+    assert metrics["rmse"] > 0
+    status, err = cli_run("evaluate")
+    assert status == 0, err
+    assert (workdir / "artifacts" / "residuals.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_drop_passes_an_id_column_through_predict(trained, cli_run, fails):
+    rows = pd.read_csv(trained / "data" / "penguins.csv").head(4).drop(columns=["species"])
+    rows.insert(0, "penguin_id", ["p1", "p2", "p3", "p4"])
+    rows.to_csv(trained / "rows.csv", index=False)
+    assert "unexpected column(s) 'penguin_id'" in fails("predict", "--data", str(trained / "rows.csv"))
+    out_path = str(trained / "p.csv")
+    status, err = cli_run("predict", "--data", str(trained / "rows.csv"), "--output", out_path, "--drop", "penguin_id")
+    assert status == 0, err
+    assert list(pd.read_csv(out_path)["penguin_id"]) == ["p1", "p2", "p3", "p4"]
