@@ -90,9 +90,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise EnvironmentProblem(
             f"{path}: reading Parquet needs pyarrow ({e}); pip install -r requirements.txt"
         ) from None
+    except (MemoryError, RecursionError):
+        raise
     except Exception as e:  # noqa: BLE001 - pyarrow raises many types for a damaged file; all mean the same here
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise DataError(f"{path}: not a readable Parquet file ({first})") from None
+        kind = "CSV" if path.suffix.lower() == ".csv" else "Parquet"
+        raise DataError(f"{path}: not a readable {kind} file ({first})") from None
     if frame.empty:
         raise DataError(
             f"{path}: no rows (only a header: {_names(frame.columns)})" if len(frame.columns) else f"{path}: no columns"
