@@ -180,3 +180,13 @@ def test_drop_passes_an_id_column_through_predict(trained, cli_run, fails):
     status, err = cli_run("predict", "--data", str(trained / "rows.csv"), "--output", out_path, "--drop", "penguin_id")
     assert status == 0, err
     assert list(pd.read_csv(out_path)["penguin_id"]) == ["p1", "p2", "p3", "p4"]
+
+
+def test_a_model_from_another_scikit_learn_release_is_used_with_a_warning(trained, cli_run):
+    meta = trained / "artifacts" / "metadata.json"
+    metadata = json.loads(meta.read_text())
+    metadata["versions"]["scikit-learn"] = "0.24.2"
+    meta.write_text(json.dumps(metadata))
+    status, err = cli_run("evaluate")
+    assert status == 0, err
+    assert "saved with scikit-learn 0.24.2" in err

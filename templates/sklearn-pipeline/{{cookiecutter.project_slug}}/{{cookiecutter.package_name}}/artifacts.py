@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import warnings
@@ -17,6 +18,8 @@ from .runtime import DataError, write_json
 
 MODEL = "model.joblib"
 METADATA = "metadata.json"
+
+log = logging.getLogger(__package__)
 
 
 def ensure_writable(folder: str | Path, what: str = "output folder") -> Path:
@@ -75,16 +78,18 @@ def load(folder: str | Path) -> tuple[Any, dict[str, Any]]:
             f"{model_path}: damaged or not the model described by {METADATA} (checksum differs); run `train` again"
         )
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        # scikit-learn's own version warning is many lines; the one below says the same in one.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
             model = joblib.load(model_path)
     except Exception as e:  # noqa: BLE001 - unpickling fails in many ways (EOFError, KeyError, ...); all mean this
         raise DataError(f"{model_path}: not a readable model ({type(e).__name__}); run `train` again") from None
     saved = metadata.get("versions", {}).get("scikit-learn")
-    if caught and saved != sklearn.__version__:
-        warnings.warn(
-            f"{model_path} was saved with scikit-learn {saved}, this is {sklearn.__version__}: "
-            "its predictions may differ; train again to be sure",
-            stacklevel=2,
+    if saved != sklearn.__version__:
+        log.warning(
+            "%s was saved with scikit-learn %s, this is %s: its predictions may differ; train again to be sure",
+            model_path,
+            saved,
+            sklearn.__version__,
         )
     return model, metadata
