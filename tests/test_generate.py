@@ -19,10 +19,10 @@ SKLEARN_FILES = {
     ".scaffold/base.json.gz",
     "README.md", "config.toml", "data/README.md",
     "data/penguins.csv", "pyproject.toml", "requirements.txt",
-    *(f"churn_model/{m}.py" for m in ("__init__", "__main__", "check", "config", "data", "evaluate", "gpu_check",
-                                      "pipeline", "predict", "runtime", "train")),
-    *(f"tests/{t}.py" for t in ("conftest", "test_commands", "test_data", "test_environment_check", "test_model",
-                                "test_gpu_check", "test_pipeline", "test_runtime")),
+    *(f"churn_model/{m}.py" for m in ("__init__", "__main__", "artifacts", "check", "cli", "config", "data", "evaluate",
+                                      "gpu_check", "pipeline", "predict", "runtime", "train")),
+    *(f"tests/{t}.py" for t in ("conftest", "test_commands", "test_config", "test_data", "test_environment_check",
+                                "test_gpu_check", "test_model", "test_pipeline", "test_runtime")),
 }
 
 
