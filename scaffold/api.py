@@ -211,7 +211,7 @@ def generate(
     pinset = resolve_pins(framework, target=target, platform=platform, python=python,
                           framework_version=framework_version, options=options, machine=machine)
     fw = catalog.get(framework)
-    dest = check_destination(Path(output_dir).expanduser().absolute(), slug, force)
+    dest = check_destination(output_dir, slug, force)
     extra: dict[str, str] = {}
     if lock:  # before anything is written: no network, no project
         extra[locking.LOCK_FILE] = "" if dry_run else locking.compile_lock(
@@ -227,7 +227,7 @@ def generate(
         recorded.setdefault("situation", profile.as_dict())
     files = render(fw=fw, context=context, answers=recorded, dest=dest, force=force, dry_run=dry_run,
                    extra_files=extra)
-    return make_project(dest=dest, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
+    return make_project(dest=dest.path, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
                         recommendation=recommendation)
 
 

@@ -120,7 +120,7 @@ def test_unwritable_output_dir(tmp_path):
     target = tmp_path / "file.txt"
     target.write_text("x")
     result = run("new", "Demo", "--framework", "sklearn", "--output-dir", str(target / "sub"))
-    assert result.returncode == 2 and "not a writable directory" in result.stderr
+    assert result.returncode == 2 and "is not a directory" in result.stderr
 
 
 def test_frameworks_and_detect_json():

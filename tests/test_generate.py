@@ -85,13 +85,23 @@ def test_a_non_empty_destination_is_refused_and_untouched(tmp_path):
     assert snapshot(tmp_path) == before
 
 
-def test_force_replaces_the_destination(tmp_path):
+def test_force_replaces_a_generated_project(tmp_path):
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
     dest = tmp_path / "demo"
-    dest.mkdir()
     (dest / "old.txt").write_text("old")
     generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
     assert not (dest / "old.txt").exists() and (dest / ".scaffold.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # no temporary folders left
+
+
+def test_force_refuses_a_folder_scaffold_did_not_generate(tmp_path):
+    dest = tmp_path / "demo"
+    dest.mkdir()
+    (dest / "main.c").write_text("int main(void) { return 0; }")
+    before = snapshot(tmp_path)
+    with pytest.raises(DestinationError, match="not a project scaffold-ml generated"):
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    assert snapshot(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 def test_an_empty_destination_is_used(tmp_path):
