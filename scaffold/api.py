@@ -11,7 +11,7 @@ from . import pins as _pins
 from .catalog import default_catalog
 from .errors import TargetError, UsageError
 from .models import PYTHONS, FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Recommendation
-from .naming import slugify
+from .naming import check_collisions, slugify
 from .recommender import make_profile, rank
 
 
@@ -211,6 +211,7 @@ def generate(
     pinset = resolve_pins(framework, target=target, platform=platform, python=python,
                           framework_version=framework_version, options=options, machine=machine)
     fw = catalog.get(framework)
+    check_collisions(slug, package, fw, catalog)
     dest = check_destination(output_dir, slug, force)
     extra: dict[str, str] = {}
     if lock:  # before anything is written: no network, no project
