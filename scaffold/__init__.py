@@ -26,6 +26,7 @@ _EXPORTS = {
     "ScaffoldError": "errors",
     "TargetError": "errors",
     "ToolError": "errors",
+    "UnreachableError": "errors",
     "UsageError": "errors",
     "FrameworkInfo": "models",
     "LockFile": "models",
@@ -63,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         ScaffoldError,
         TargetError,
         ToolError,
+        UnreachableError,
         UsageError,
     )
     from .models import FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target

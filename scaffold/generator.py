@@ -30,7 +30,7 @@ from ._paths import templates_dir
 from .errors import DestinationError, GenerationError, UsageError
 from .interrupts import critical
 from .locking import INSTALL_FROM_LOCK, LOCK_FILE
-from .models import Framework, PinSet, Project, Recommendation, Target
+from .models import Framework, PinSet, Project, Recommendation, Target, thaw
 from .pins import exact_pins
 
 BASE = "_base"
@@ -177,15 +177,15 @@ def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: Pi
         "accelerator_version": pins.target.accelerator_version,
         "platform": pins.target.platform,
         "python_version": pins.target.python,
-        "requirements": list(pins.requirements),
-        "dev_requirements": list(pins.dev_requirements),
+        "requirements": thaw(pins.requirements),
+        "dev_requirements": thaw(pins.dev_requirements),
         "build_requires": list(build_requires),
-        "index_lines": list(pins.index_lines),
-        "uv_indexes": [dict(i) for i in pins.uv_indexes],
-        "uv_sources": {k: [dict(s) for s in v] for k, v in pins.uv_sources.items()},
-        "options": dict(pins.options),
-        "facts": dict(pins.facts),
-        "notes": list(pins.notes),
+        "index_lines": thaw(pins.index_lines),
+        "uv_indexes": thaw(pins.uv_indexes),
+        "uv_sources": thaw(pins.uv_sources),
+        "options": thaw(pins.options),
+        "facts": thaw(pins.facts),
+        "notes": thaw(pins.notes),
         "next_steps": list(steps),
         "scaffold_version": __version__,
         "locked": locked,  # a requirements.lock comes with the project (scaffold new --lock)
@@ -347,7 +347,7 @@ def _record(fw: Framework, context: Mapping[str, Any], answers: Mapping[str, Any
         "facts": context["facts"],
         # SageMaker's GPUs are AWS instances: `check` then asks for no local driver.
         "remote_accelerator": fw.remote_accelerator,
-        "answers": dict(answers),
+        "answers": thaw(answers),
     }
 
 

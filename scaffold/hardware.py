@@ -212,7 +212,7 @@ def _run(argv: list[str], *, stderr: bool = False) -> str | None:
     if not shutil.which(argv[0]):
         return None
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=3, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if done.returncode != 0:

@@ -79,8 +79,8 @@ def test_detect_several_gpus_with_nvidia_smi():
     assert (d["cpu_cores"], d["memory_gib"], d["java_version"], d["java_major"]) == (16, 128.0, "21.0.5", "21")
     assert "gpus" not in d  # all the same model
     mixed = detect(probe=False, platform="linux-x86_64", nvidia_smi=recorded("nvidia-smi-mixed.txt"))
-    assert mixed.accelerator_version == "13" and mixed.details["gpus"] == ["NVIDIA GeForce RTX 4090",
-                                                                           "NVIDIA GeForce RTX 3060"]
+    assert mixed.accelerator_version == "13" and mixed.details["gpus"] == ("NVIDIA GeForce RTX 4090",
+                                                                           "NVIDIA GeForce RTX 3060")
 
 
 def test_detect_falls_back_to_the_drivers_file_when_nvidia_smi_fails():
