@@ -352,19 +352,54 @@ def _record(fw: Framework, context: Mapping[str, Any], answers: Mapping[str, Any
 
 
 def _dry_run(fw: Framework, context: dict[str, Any], text: str, extra_files: Mapping[str, str] | None) -> tuple[str, ...]:
-    """Render in a private folder of the system's temporary directory, list it, delete it.
+    """Render every template in memory and list the files a real run would write; write nothing, anywhere.
 
-    Nothing is written near the destination and no compiled template is cached.
+    Walks the same layers as :func:`_assemble` (the starter's files over the base's) with the
+    same Jinja environment cookiecutter builds, without its folder and without a compile cache,
+    so a template error shows here as it would for real.
     """
-    with critical():
-        work = Path(tempfile.mkdtemp(prefix="scaffold-dry-run-"))
+    from cookiecutter.generate import is_copy_only_path
+    from cookiecutter.utils import create_env_with_context
+    from jinja2 import FileSystemLoader, TemplateError
+
+    root = templates_dir()
+    layers = [root / fw.starter / SLUG_DIR, root / BASE / SLUG_DIR]
+    if not layers[0].is_dir():
+        raise GenerationError(f"template {fw.starter!r} is missing from {root}")
+    full = {**_starter_settings(fw.starter), **context}
+    ctx = {"cookiecutter": full}
+    env = create_env_with_context(ctx)
+    env.loader = FileSystemLoader([*map(str, layers), str(root / fw.starter / "partials"),
+                                   str(root / BASE / "partials")])
+    sources: dict[str, Path] = {}
+    for layer in reversed(layers):  # the starter's file wins over the base's, as when they are copied together
+        for path in layer.rglob("*"):
+            relative = path.relative_to(layer)
+            if path.is_file() and not _NOT_TEMPLATES(str(path.parent), [path.name]) and "__pycache__" not in relative.parts:
+                sources[relative.as_posix()] = path
+    names = set()
     try:
-        out = _render_into(fw, context, work, work / "project", cache=False)
-        names = {RECORD, *(extra_files or {})}
-        return tuple(sorted({*_listing(out), *names}))
-    finally:
-        with critical():
-            shutil.rmtree(work, ignore_errors=True)
+        for relative, path in sorted(sources.items()):
+            name = env.from_string(relative).render(**ctx)
+            if not name or name.endswith("/"):
+                continue  # cookiecutter skips a file whose name renders empty
+            copy_only = any(is_copy_only_path(str(Path(*Path(relative).parts[:i + 1])), ctx)
+                            for i in range(len(Path(relative).parts)))
+            if not copy_only and not _is_binary(path):
+                env.get_template(relative).render(**ctx)
+            names.add(name)
+    except TemplateError as e:
+        where = getattr(e, "name", None) or getattr(e, "filename", None) or ""
+        raise GenerationError(f"template {fw.starter!r} failed to render{f' in {where}' if where else ''}: {e}") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise GenerationError(f"template {fw.starter!r} cannot be read: {e}") from e
+    return tuple(sorted({*names, RECORD, *(extra_files or {})}))
+
+
+def _is_binary(path: Path) -> bool:
+    from binaryornot.check import is_binary
+
+    return bool(is_binary(str(path)))
 
 
 def _render_into(fw: Framework, context: dict[str, Any], work: Path, shown: Path, *, cache: bool) -> Path:
