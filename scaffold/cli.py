@@ -37,10 +37,13 @@ def _fail(error: ScaffoldError) -> None:
 
 
 def _profile(experience, math, task, data_size, infra, time_frame, goal, need):
+    from .api import _needs_arg, _situation
     from .recommender import make_profile
 
-    return make_profile(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
-                        time_frame=time_frame, goal=goal, needs=need or ())
+    # The library's checks: empty values refused, identifiers matched whatever their case.
+    values = _situation(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
+                        time_frame=time_frame, goal=goal)
+    return make_profile(**values, needs=_needs_arg(list(need or ())))
 
 
 _exp = typer.Option(None, "--experience", help="beginner | intermediate | expert", rich_help_panel=SITUATION_HELP)
