@@ -371,6 +371,9 @@ def run(argv: list[str]) -> int:
         where = f"{e.filename}: " if e.filename else ""
         _say(f"failed: {where}{e.strerror or e}")
         return 1
+    except Exception as e:  # noqa: BLE001 - the last resort of the one handler: a bug is still one line
+        _say(f"failed: unexpected {type(e).__name__}: {_one_line(str(e))} (a bug in scaffold-ml; please report it)")
+        return 1
     finally:
         sys.stdout = real_stdout
 

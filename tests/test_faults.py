@@ -98,7 +98,10 @@ def test_signals_at_random_moments_leave_the_project_or_nothing(tmp_path, refere
         base.mkdir()
         out = base / "new" / "deeper"  # parents this run must create, and remove again if it stops
         proc = start(tmp_path, "new", "Race", *ARGS, "-o", str(out))
-        time.sleep(_rng.uniform(0.05, 1.2))
+        # SIGTERM/SIGHUP from the first instant (before scaffold runs, their default action ends the process and
+        # nothing is written); SIGINT from 0.15 s: before that it can land in Python's own start-up (site, runpy),
+        # where Python prints its KeyboardInterrupt trace before any line of scaffold has run.
+        time.sleep(_rng.uniform(0.15 if sig == signal.SIGINT else 0.0, 1.2))
         proc.send_signal(sig)
         rc = proc.wait(timeout=120)
         _, err = proc.communicate()
@@ -226,6 +229,34 @@ def test_force_replaces_only_generated_projects(tmp_path):
         (src / "main.c").read_text().startswith("int main")
     _count(clean)
     assert clean, done.stderr
+
+
+def test_an_incomplete_removal_of_the_replaced_project_is_an_error(tmp_path):
+    """--force: the new project is in place, but part of the old one cannot go (a read-only mount inside it)."""
+    assert scaffold(tmp_path, "new", "Race", *ARGS, "-o", str(tmp_path)).returncode == 0
+    stuck = tmp_path / "race" / "stuck"
+    _mount_tmpfs(stuck, "size=64k")
+    try:
+        (stuck / "old.txt").write_text("old")
+        subprocess.run(["mount", "-o", "remount,ro", str(stuck)], check=True, capture_output=True)
+        done = scaffold(tmp_path, "new", "Race", *ARGS, "-o", str(tmp_path), "--force")
+        clean = (done.returncode == 1 and _one_line(done.stderr) and "could not be removed completely" in done.stderr
+                 and "Read-only file system" in done.stderr and (tmp_path / "race" / ".scaffold.json").is_file()
+                 and not (tmp_path / "race" / "stuck").exists())
+        _count(clean)
+        assert clean, done.stderr
+    finally:
+        for line in subprocess.run(["findmnt", "-rn", "-o", "TARGET"], capture_output=True, text=True).stdout.split():
+            if line.startswith(str(tmp_path)):
+                _umount(Path(line))
+
+
+def test_a_name_too_long_for_the_file_system_is_one_line(tmp_path):
+    done = scaffold(tmp_path, "new", "Race", *ARGS, "-o", str(tmp_path / ("x" * 300) / "y"))
+    clean = done.returncode == 2 and _one_line(done.stderr) and "File name too long" in done.stderr
+    _count(clean)
+    assert clean, done.stderr
+    assert list(p for p in tmp_path.iterdir() if p.name != "cache") == []
 
 
 @pytest.mark.parametrize(("shell", "expect_code", "expect"), [
