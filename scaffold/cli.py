@@ -329,6 +329,7 @@ def run(argv: list[str]) -> int:
         _say("failed: standard output is closed; run scaffold with somewhere to print (e.g. > out.txt)")
         return 1
     real_stdout = sys.stdout
+    _tolerate_encoding(real_stdout)
     sys.stdout = _Output(real_stdout)
     try:
         _refuse_repeats(argv)
@@ -376,6 +377,19 @@ def run(argv: list[str]) -> int:
         return 1
     finally:
         sys.stdout = real_stdout
+
+
+def _tolerate_encoding(stream) -> None:
+    """An output that cannot show every character (PYTHONIOENCODING=ascii) shows "?" for those, not an error."""
+    try:
+        "█é—".encode(stream.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
+    except AttributeError:
+        pass
 
 
 class _OutputError(OSError):

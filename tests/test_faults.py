@@ -283,7 +283,7 @@ def test_closed_or_failing_std_streams(tmp_path, shell, expect_code, expect):
 def test_an_ascii_terminal_gets_one_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "scaffold", "recommend"], capture_output=True, text=True,
                           env={**_env(tmp_path), "PYTHONIOENCODING": "ascii"}, timeout=60)
-    clean = done.returncode in (0, 1) and _one_line(done.stderr)
+    clean = done.returncode == 0 and done.stderr == "" and "#" in done.stdout  # the bars fall back to ASCII
     _count(clean)
     assert clean, done.stderr
 
