@@ -295,8 +295,6 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
     if dry_run:
         return _dry_run(fw, context, text, extra_files)
     _sweep(dest.anchor)
-    if dest.anchor != dest.output_dir and not dest.missing:
-        _sweep(dest.output_dir)
     with critical():
         work, lock_fd = _make_workdir(dest)
     created: list[Path] = []
@@ -314,12 +312,18 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
             committed = True
     finally:
         with critical():
-            leftovers = _remove(work)
-            os.close(lock_fd)
+            kept = (work / "replaced") if not committed and os.path.lexists(work / "replaced") else None
+            if kept is None:
+                leftovers = _remove(work)
+            if lock_fd >= 0:
+                os.close(lock_fd)
             if not committed:
                 for folder in reversed(created):
                     with contextlib.suppress(OSError):
                         os.rmdir(folder)  # only while empty: it is still ours
+        if kept is not None:  # the old project was moved aside and could not be put back: never delete it
+            raise GenerationError(f"could not put the project back at {dest.path}; it is safe at {kept}: "
+                                  "move it back by hand")
     if leftovers:  # only reached once the new project is in place: what is left is the replaced one
         raise GenerationError(f"created {dest.path}, but the replaced project could not be removed completely "
                               f"({leftovers[0]}); delete {work} by hand")
@@ -453,8 +457,9 @@ def _make_workdir(dest: Destination) -> tuple[Path, int]:
     except OSError as e:
         raise DestinationError(f"cannot write to {dest.anchor}: {_cause(e)}") from e
     try:
-        fd = os.open(work, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        if fcntl is not None:
+        fd = -1
+        if fcntl is not None:  # where there is no flock (Windows) a leftover folder is only ignored
+            fd = os.open(work, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         (work / OWNER).write_text(json.dumps({"destination": str(dest.path), "pid": os.getpid()}), encoding="utf-8")
     except OSError as e:
@@ -533,7 +538,11 @@ def _commit(out: Path, dest: Destination, work: Path, force: bool) -> None:
         else:
             if exchanged:
                 if not _is_generated(out):  # what was swapped out is no longer a generated project: undo
-                    _exchange(out, path)
+                    try:
+                        _exchange(out, path)
+                    except OSError:
+                        os.rename(out, work / "replaced")  # kept, never deleted (see render)
+                        raise
                     raise DestinationError(f"{path} changed while generating and is no longer a project "
                                            "scaffold-ml generated; it was left as it is")
                 return
@@ -568,6 +577,8 @@ def _place(src: Path, dest: Path) -> None:
         st = os.lstat(dest)
         if not stat.S_ISDIR(st.st_mode):
             raise FileExistsError
+        if os.name == "nt":
+            os.rmdir(dest)  # Windows renames only onto nothing; rmdir takes the folder only while it is empty
         os.rename(src, dest)
     except OSError as e:
         raise DestinationError(f"{dest} appeared while generating (another run or program made it); "

@@ -290,3 +290,90 @@ def test_the_wheel_holds_no_bytecode(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("scaffold/_data/templates/") for n in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
+
+
+@pytest.fixture(params=["renameat2", "portable"])
+def rename_kind(request, monkeypatch):
+    """Both ways of moving a project into place: Linux's renameat2, and the mkdir claim used elsewhere."""
+    if request.param == "portable":
+        monkeypatch.setattr("scaffold.generator._libc_renameat2", lambda: None)
+    return request.param
+
+
+def test_placing_works_either_way(tmp_path, rename_kind):
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+    (tmp_path / "demo" / "old.txt").write_text("old")
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    assert not (tmp_path / "demo" / "old.txt").exists()
+    (tmp_path / "empty").mkdir()
+    generate("Empty", framework="sklearn", target="cpu", output_dir=tmp_path)
+    assert (tmp_path / "empty" / ".scaffold.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "empty"]
+
+
+def test_what_appears_at_the_destination_meanwhile_is_never_touched(tmp_path, monkeypatch, rename_kind):
+    import scaffold.generator as gen
+
+    real = gen._render_into
+    where: list[Path] = []
+
+    def and_meanwhile(*args, **kw):
+        out = real(*args, **kw)
+        where[0].mkdir(parents=True, exist_ok=True)
+        (where[0] / "mine.txt").write_text("user data")  # another program, after the check
+        return out
+
+    monkeypatch.setattr(gen, "_render_into", and_meanwhile)
+    for out in (tmp_path / "a" / "b", tmp_path):  # with parents to create, and without
+        where[:] = [out / "demo"]
+        with pytest.raises(DestinationError, match="appeared while generating"):
+            generate("Demo", framework="sklearn", target="cpu", output_dir=out)
+        assert [p.name for p in (out / "demo").iterdir()] == ["mine.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "demo"]  # no temporary folder
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["demo"]
+
+
+def test_a_project_moved_aside_that_cannot_go_back_is_kept(tmp_path, monkeypatch):
+    import scaffold.generator as gen
+
+    monkeypatch.setattr(gen, "_libc_renameat2", lambda: None)
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+    (tmp_path / "demo" / "precious.txt").write_text("keep")
+    real = gen._rename
+
+    def then_someone_writes(src, dest):
+        real(src, dest)
+        (tmp_path / "demo").mkdir()
+        (tmp_path / "demo" / "theirs.txt").write_text("theirs")
+
+    monkeypatch.setattr(gen, "_rename", then_someone_writes)
+    with pytest.raises(GenerationError, match="it is safe at") as e:
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    kept = Path(str(e.value).split("it is safe at ")[1].split(":")[0])
+    assert (kept / "precious.txt").read_text() == "keep" and (tmp_path / "demo" / "theirs.txt").exists()
+
+
+def test_a_stale_temporary_folder_is_swept_and_a_live_one_is_not(tmp_path):
+    import fcntl
+    import json as _json
+    import os
+
+    dead = tmp_path / ".scaffold-tmp-dead0000"
+    (dead / "out").mkdir(parents=True)
+    (dead / ".scaffold-owner").write_text(_json.dumps({"destination": str(tmp_path / "gone")}))
+    (dead / "replaced").mkdir()  # a --force run killed between moving the old project aside and the new one in
+    (dead / "replaced" / "precious.txt").write_text("keep")
+    live = tmp_path / ".scaffold-tmp-live0000"
+    live.mkdir()
+    (live / ".scaffold-owner").write_text("{}")
+    fd = os.open(live, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # held as a running scaffold holds it (another open file: flock conflicts)
+    user = tmp_path / ".scaffold-tmp-mine"  # not made by scaffold (no owner note): left alone
+    user.mkdir()
+    try:
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+        names = sorted(p.name for p in tmp_path.iterdir())
+        assert names == [".scaffold-tmp-live0000", ".scaffold-tmp-mine", "demo", "gone"]
+        assert (tmp_path / "gone" / "precious.txt").read_text() == "keep"
+    finally:
+        os.close(fd)
