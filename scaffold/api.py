@@ -365,7 +365,7 @@ def lock(project_dir: str | PathLike[str] = ".", *, env: Mapping[str, str] | Non
     ``.scaffold.json`` or ``requirements.txt`` that is not a small regular UTF-8 file with the
     expected fields, or a requirements file without packages, raises :class:`UsageError`.
     """
-    _path_arg("project_dir", project_dir)
+    _path_arg("--project", project_dir)
     if env is not None and not (isinstance(env, Mapping) and all(isinstance(k, str) and isinstance(v, str)
                                                                  for k, v in env.items())):
         raise UsageError(f"env must be a mapping of str to str, not {_kind(env)}")
