@@ -455,7 +455,9 @@ def _make_workdir(dest: Destination) -> tuple[Path, int]:
     try:
         work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=dest.anchor))
     except OSError as e:
-        raise DestinationError(f"cannot write to {dest.anchor}: {_cause(e)}") from e
+        # A folder the user may not write is their choice to change (2); a full disk is not (1).
+        error = DestinationError if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else GenerationError
+        raise error(f"cannot write to {dest.anchor}: {_cause(e)}") from e
     try:
         fd = -1
         if fcntl is not None:  # where there is no flock (Windows) a leftover folder is only ignored
