@@ -8,8 +8,9 @@ Names are loaded on first use, so ``import scaffold`` (and ``scaffold --help``) 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+# No imports at the top: `scaffold` starts by importing this package, and the sooner its signal
+# handlers are in place, the shorter the moment in which a Ctrl-C is Python's traceback, not one line.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,7 @@ _EXPORTS = {
     "ScaffoldError": "errors",
     "TargetError": "errors",
     "ToolError": "errors",
+    "UnreachableError": "errors",
     "UsageError": "errors",
     "FrameworkInfo": "models",
     "LockFile": "models",
@@ -43,10 +45,12 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Any:  # noqa: F821 - typing is imported only for type checkers (see above)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'scaffold' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
@@ -57,6 +61,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from typing import Any
+
     from .api import detect, frameworks, generate, lock, recommend, resolve_pins
     from .errors import (
         CatalogError,
@@ -65,6 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         ScaffoldError,
         TargetError,
         ToolError,
+        UnreachableError,
         UsageError,
     )
     from .models import FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Ranked, Recommendation, Target

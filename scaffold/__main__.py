@@ -1,3 +1,37 @@
-from .cli import main
+"""``python -m scaffold`` and the ``scaffold`` command.
 
-main()
+Signals are handled from the first moment this module runs, before anything heavy is imported:
+a Ctrl-C while typer loads is one line and its exit status, not a traceback. Only the instants
+before Python runs this file (its own start-up) remain Python's.
+"""
+
+import sys
+
+
+def _early(signum, frame):  # until scaffold.interrupts is loaded: nothing has been written yet
+    try:
+        sys.stderr.write(f"interrupted: signal {signum}; nothing was written\n")
+    except (OSError, ValueError, AttributeError):
+        pass
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    import _signal  # the C module: no enum, no imports
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(_signal, name):
+            _signal.signal(getattr(_signal, name), _early)
+    from .interrupts import Interrupted, install
+
+    install()
+    try:
+        from .cli import run
+    except Interrupted as e:
+        sys.stderr.write(f"interrupted: {e.name}; nothing was written\n")
+        sys.exit(e.exit_code)
+    sys.exit(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

@@ -2,18 +2,107 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from . import gpus, hardware, locking
 from . import pins as _pins
 from .catalog import default_catalog
-from .errors import TargetError, UsageError
+from .errors import DestinationError, TargetError, UsageError
 from .models import PYTHONS, FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Recommendation
-from .naming import slugify
+from .naming import check_collisions, slugify
 from .recommender import make_profile, rank
+
+# ---- argument checks: every public function checks its arguments first, so a wrong type is a
+# UsageError naming the argument, never a TypeError from deep inside. Identifiers (framework,
+# target, platform, starter options, situation values) match case-insensitively; no value may
+# be empty or carry surrounding spaces.
+
+_RELEASE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _text(name: str, value: object, *, optional: bool = True, ident: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise UsageError(f"{name} must be a str{' or None' if optional else ''}, not {_kind(value)}")
+    if not value.strip():
+        raise UsageError(f"{name} is empty; leave it out for the default")
+    if value != value.strip():
+        raise UsageError(f"{name} {value!r} has surrounding spaces; give {value.strip()!r}")
+    return value.lower() if ident else value
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"{name} must be True or False, not {_kind(value)}")
+    return value
+
+
+def _path_arg(name: str, value: object) -> str:
+    if isinstance(value, PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise UsageError(f"{name} must be a str or a path, not {_kind(value)}")
+    if not value.strip():
+        raise UsageError(f"{name} is empty; give a folder (default: the current directory)")
+    return value
+
+
+def _options_arg(options: object) -> dict[str, str] | None:
+    if options is None:
+        return None
+    if not isinstance(options, Mapping):
+        raise UsageError(f"options must be a mapping of option name to value (e.g. {{'backend': 'jax'}}), "
+                         f"not {_kind(options)}")
+    out = {}
+    for key, value in options.items():
+        if not isinstance(key, str):
+            raise UsageError(f"options: the option name {key!r} must be a str")
+        out[key.replace("-", "_").lower()] = _text(f"--{key.replace('_', '-')}", value, optional=False, ident=True)
+    return out
+
+
+def _machine_arg(machine: object) -> Machine | None:
+    if machine is not None and not isinstance(machine, Machine):
+        raise UsageError(f"machine must be a scaffold.Machine (e.g. from scaffold.detect()) or None, not {_kind(machine)}")
+    return machine
+
+
+def _needs_arg(needs: object) -> tuple[str, ...]:
+    if needs is None or isinstance(needs, str | bytes | Mapping) or not isinstance(needs, Iterable):
+        raise UsageError(f"needs must be a list of needs (e.g. ['custom-layers']), not {_kind(needs)}")
+    return tuple(_text("--need", n, optional=False, ident=True) or "" for n in needs)
+
+
+def _situation(**values: object) -> dict[str, str | None]:
+    return {k: _text(f"--{k.replace('_', '-')}", v, ident=True) for k, v in values.items()}
+
+
+def _answers_arg(answers: object) -> dict[str, Any] | None:
+    if answers is None:
+        return None
+    if not isinstance(answers, Mapping) or not all(isinstance(k, str) for k in answers):
+        raise UsageError(f"answers must be a mapping with str keys, not {_kind(answers)}")
+    try:  # strict JSON: it goes into .scaffold.json, which other tools read
+        json.dumps(answers, allow_nan=False, default=_not_json)
+    except (TypeError, ValueError) as e:
+        raise UsageError(f"answers must hold only JSON values (str, number, bool, None, lists, mappings): {e}") from e
+    return dict(answers)
+
+
+def _not_json(value: object) -> Any:
+    raise TypeError(f"{_kind(value)} {value!r} is not a JSON value")
 
 
 def recommend(
@@ -29,9 +118,15 @@ def recommend(
     needs: Iterable[str] = (),
 ) -> Recommendation:
     """Rank all six frameworks for a situation (a :class:`Profile`, or its options as keywords)."""
+    if profile is not None and not isinstance(profile, Profile):
+        raise UsageError(f"profile must be a scaffold.Profile or None, not {_kind(profile)}")
+    values = _situation(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
+                        time_frame=time_frame, goal=goal)
+    wanted = _needs_arg(needs)
     if profile is None:
-        profile = make_profile(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
-                               time_frame=time_frame, goal=goal, needs=needs)
+        profile = make_profile(**values, needs=wanted)
+    elif any(v is not None for v in values.values()) or wanted:
+        raise UsageError("give either a profile or the situation's options, not both")
     return rank(profile, default_catalog())
 
 
@@ -74,7 +169,18 @@ def resolve_pins(
     """Pins for ``framework`` on a target; ``auto``, platform and Python default to this machine.
 
     ``machine`` replaces detection (e.g. a recorded :class:`Machine`), so ``auto`` is testable.
+    ``auto`` probes the GPU only for a framework that can use one.
     """
+    framework = _text("--framework", framework, optional=False, ident=True)
+    target = _text("--target", target, optional=False, ident=True)
+    platform = _text("--platform", platform, ident=True)
+    python = _text("--python", python)
+    framework_version = _text("--framework-version", framework_version)
+    if framework_version is not None and not _RELEASE.match(framework_version):
+        raise UsageError(f"--framework-version {framework_version!r} is not a release number; give X.Y or X.Y.Z "
+                         "as the catalog lists them (scaffold frameworks), e.g. 2.13 or 2.13.1")
+    options = _options_arg(options)
+    machine = _machine_arg(machine)
     catalog = default_catalog()
     if framework not in catalog.frameworks:
         raise UsageError(f"--framework {framework!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
@@ -91,8 +197,12 @@ def resolve_pins(
         spec = hardware.TargetSpec("cpu")
         notes.append(f"auto: {catalog.get(framework).name} runs on instances in the cloud, not on this machine; "
                      "pinned for CPU instances (use --target cuda for GPU instances)")
+    elif auto and catalog.get(framework).cpu_only:
+        spec = hardware.TargetSpec("cpu")
+        notes.append(f"auto: {catalog.get(framework).name} computes on the CPU only; pinned for the CPU "
+                     "(no GPU probe needed)")
     elif auto:
-        machine = machine or hardware.detect()
+        machine = machine or hardware.detect(java_version_output="")  # Java matters to no pin: not probed
         spec, note = _auto(machine, platform)
         notes.append(note)
     elif spec.accelerator == "cuda" and (machine is not None or platform == hardware.this_platform()):
@@ -115,6 +225,9 @@ def resolve_pins(
                          f"{catalog.get(framework).name} {pinset.framework_version}; pinned for Python {py}")
         if auto:
             notes[0] = _auto_outcome(notes[0], spec, pinset, catalog, machine, options)
+        if framework_version is not None and framework_version != pinset.framework_version:
+            notes.append(f"--framework-version {framework_version} matched {catalog.get(framework).name} "
+                         f"{pinset.framework_version}")
         pinset = _with_notes(pinset, notes)
         if not auto and machine is not None and machine.platform == pinset.target.platform:
             pinset = _with_warnings(pinset, _will_not_run_here(catalog, pinset, machine))
@@ -267,6 +380,17 @@ def generate(
     # Loaded here, not at the top: it is the only path that needs the generator.
     from .generator import build_context, check_destination, make_project, next_steps, render
 
+    if not isinstance(name, str):
+        raise UsageError(f"name must be a str, not {_kind(name)}")
+    framework = _text("--framework", framework, ident=True)
+    _text("--target", target, optional=False)
+    output_dir = _path_arg("--output-dir", output_dir)
+    if profile is not None and not isinstance(profile, Profile):
+        raise UsageError(f"profile must be a scaffold.Profile or None, not {_kind(profile)}")
+    force, dry_run, lock = _flag("force", force), _flag("dry_run", dry_run), _flag("lock", lock)
+    answers = _answers_arg(answers)
+    options = _options_arg(options)
+    _machine_arg(machine)
     slug, package = slugify(name)
     catalog = default_catalog()
     recommendation: Recommendation | None = None
@@ -276,7 +400,8 @@ def generate(
     pinset = resolve_pins(framework, target=target, platform=platform, python=python,
                           framework_version=framework_version, options=options, machine=machine)
     fw = catalog.get(framework)
-    dest = check_destination(Path(output_dir).expanduser().absolute(), slug, force)
+    check_collisions(slug, package, fw, catalog)
+    dest = check_destination(output_dir, slug, force)
     extra: dict[str, str] = {}
     if lock:  # before anything is written: no network, no project
         extra[locking.LOCK_FILE] = "" if dry_run else locking.compile_lock(
@@ -292,37 +417,95 @@ def generate(
         recorded.setdefault("situation", profile.as_dict())
     files = render(fw=fw, context=context, answers=recorded, dest=dest, force=force, dry_run=dry_run,
                    extra_files=extra)
-    return make_project(dest=dest, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
+    return make_project(dest=dest.path, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
                         recommendation=recommendation)
 
 
-def lock(project_dir: str | Path = ".", *, env: Mapping[str, str] | None = None) -> LockFile:
+def lock(project_dir: str | PathLike[str] = ".", *, env: Mapping[str, str] | None = None) -> LockFile:
     """Lock a generated project: resolve its requirements.txt for the target in its ``.scaffold.json``.
 
     Writes ``requirements.lock`` (every package of the tree, with hashes) atomically; a failure
     (no network, pins that do not resolve) raises :class:`ToolError` and leaves no file behind.
-    ``env`` replaces the environment uv runs with (e.g. to point it at another index).
+    ``env`` replaces the environment uv runs with (e.g. to point it at another index). A
+    ``.scaffold.json`` or ``requirements.txt`` that is not a small regular UTF-8 file with the
+    expected fields, or a requirements file without packages, raises :class:`UsageError`.
     """
-    import json
+    _path_arg("--project", project_dir)
+    if env is not None and not (isinstance(env, Mapping) and all(isinstance(k, str) and isinstance(v, str)
+                                                                 for k, v in env.items())):
+        raise UsageError(f"env must be a mapping of str to str, not {_kind(env)}")
+    from .generator import normalise_output_dir
 
-    project = Path(project_dir).expanduser().absolute()
+    project = normalise_output_dir(project_dir)
     record_path, requirements = project / ".scaffold.json", project / "requirements.txt"
+    text = _read_small(record_path, missing=f"no .scaffold.json in {project}: run `scaffold lock` inside a project "
+                       "generated by scaffold-ml, or pass --project DIR")
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        platform, python = record["platform"], record["python"]
-    except FileNotFoundError:
-        raise UsageError(f"no .scaffold.json in {project}: run `scaffold lock` inside a project generated by "
-                         "scaffold-ml, or pass --project DIR") from None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise UsageError(f"cannot read {record_path} ({e}); it needs the platform and python of the target") from e
-    try:
-        text = requirements.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read {requirements} ({e}); the lock is made from it") from e
-    lock_text = locking.compile_lock(locking.requirements_lines(text), platform=platform, python=python,
+        record = json.loads(text, parse_constant=_no_constant)
+    except ValueError as e:
+        raise UsageError(f"{record_path} is not valid JSON ({e}); regenerate the project or fix the file") from e
+    if not isinstance(record, dict):
+        raise UsageError(f"{record_path} must hold a JSON object, not {_kind(record)}")
+    platform, python = record.get("platform"), record.get("python")
+    if not isinstance(platform, str) or platform not in locking.UV_PLATFORMS:
+        raise UsageError(f"{record_path}: \"platform\" is {platform!r}; it must be one of: "
+                         f"{', '.join(locking.UV_PLATFORMS)}")
+    if not isinstance(python, str) or python not in PYTHONS:
+        raise UsageError(f"{record_path}: \"python\" is {python!r}; it must be one of: {', '.join(PYTHONS)}")
+    lines = locking.requirements_lines(_read_small(requirements, missing=f"no requirements.txt in {project}; "
+                                                   "the lock is made from it"))
+    if not any(not line.startswith("-") for line in lines):
+        raise UsageError(f"{requirements} lists no packages; there is nothing to lock")
+    if not os.access(project, os.W_OK | os.X_OK):  # before the network: the lock could not be written anyway
+        raise DestinationError(f"cannot write {project / locking.LOCK_FILE}: {project} is read-only")
+    lock_text = locking.compile_lock(lines, platform=platform, python=python,
                                      env=dict(env) if env is not None else None)
     from .generator import write_lock  # the only writer; loaded only when a lock is written
 
     path = write_lock(project, lock_text)
     return LockFile(path=str(path), platform=platform, python=python, packages=locking.count_packages(lock_text),
                     install=locking.INSTALL_FROM_LOCK)
+
+
+_SMALL = 1 << 20  # a .scaffold.json or requirements.txt is a few kB; more is not one scaffold-ml wrote
+
+
+def _read_small(path: Path, *, missing: str) -> str:
+    """The UTF-8 text of a regular file of at most 1 MiB; UsageError (one line) for anything else.
+
+    Opened non-blocking and checked again after opening, so a FIFO or a device (``/dev/zero``)
+    put in its place can neither hang the read nor fill the memory.
+    """
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        raise UsageError(missing) from None
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from e
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UsageError(f"{path} is not a regular file; it must be the file scaffold-ml wrote")
+        if st.st_size > _SMALL:
+            raise UsageError(f"{path} is {st.st_size} bytes; a file scaffold-ml wrote is far below {_SMALL} bytes")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > _SMALL:
+                raise UsageError(f"{path} is larger than {_SMALL} bytes; a file scaffold-ml wrote is far smaller")
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from e
+    finally:
+        os.close(fd)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{path} is not UTF-8 text (byte {e.start}: {e.reason}); save it as UTF-8") from e
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

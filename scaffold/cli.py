@@ -37,10 +37,13 @@ def _fail(error: ScaffoldError) -> None:
 
 
 def _profile(experience, math, task, data_size, infra, time_frame, goal, need):
+    from .api import _needs_arg, _situation
     from .recommender import make_profile
 
-    return make_profile(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
-                        time_frame=time_frame, goal=goal, needs=need or ())
+    # The library's checks: empty values refused, identifiers matched whatever their case.
+    values = _situation(experience=experience, math=math, task=task, data_size=data_size, infra=infra,
+                        time_frame=time_frame, goal=goal)
+    return make_profile(**values, needs=_needs_arg(list(need or ())))
 
 
 _exp = typer.Option(None, "--experience", help="beginner | intermediate | expert", rich_help_panel=SITUATION_HELP)
@@ -128,7 +131,7 @@ def new(
                                  "algorithm_framework": algorithm_framework}.items() if v is not None}
     try:
         profile = _profile(experience, math, task, data_size, infra, time_frame, goal, need)
-        interactive = not no_input and not as_json and sys.stdin.isatty() and sys.stdout.isatty()
+        interactive = not no_input and not as_json and _isatty(sys.stdin) and _isatty(sys.stdout)
         if framework is None and interactive:
             framework = _ask_framework(profile)
         answers = {k: v for k, v in {
@@ -165,14 +168,29 @@ def new(
 
 
 def _ask_framework(profile) -> str:
+    """Ask until the answer is a listed number or framework id (any case); end of input stops."""
     from .catalog import default_catalog
     from .recommender import rank
 
     ranking = rank(profile, default_catalog()).ranking
     for i, r in enumerate(ranking, 1):
         typer.echo(f"  {i}. {r.framework:<11} {r.name}")
-    choice = typer.prompt("Framework", default=ranking[0].framework)
-    return choice
+    ids = [r.framework for r in ranking]
+    while True:
+        answer = str(typer.prompt("Framework (number or name)", default=ids[0])).strip().lower()
+        if answer.isdigit() and 1 <= int(answer) <= len(ids):
+            return ids[int(answer) - 1]
+        if answer in ids:
+            return answer
+        typer.echo(f"error: {answer!r} is not one of the choices; answer 1-{len(ids)} or one of: {', '.join(ids)}",
+                   err=True)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):  # closed or detached
+        return False
 
 
 @app.command()
@@ -352,7 +370,7 @@ def catalog_check_command(
 @catalog_app.command("prove")
 def catalog_prove_command(
     framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
-    jobs: int = typer.Option(4, "--jobs", "-j", help="resolutions at once"),
+    jobs: int = typer.Option(4, "--jobs", "-j", min=1, help="resolutions at once (at least 1)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
 ) -> None:
     """Resolve every combination the catalog claims with uv; print claimed/resolved/unverified/failed.
@@ -417,4 +435,213 @@ def catalog_sizes_command(
 
 def main() -> None:
     """Entry point of the ``scaffold`` console script and ``python -m scaffold``."""
-    app()
+    from .interrupts import install
+
+    install()
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(argv: list[str]) -> int:
+    """Run the command line ``argv``; return its exit status. The one place that turns failures into lines.
+
+    Whatever happens (a ScaffoldError, a usage error, an OSError from the OS or from writing the
+    output, an encoding the terminal cannot show, a signal) ends as one line on stderr and an
+    exit status: 2 for bad input, 1 for other failures, 128+N for signal N. Never a traceback.
+    """
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as ClickUsageError
+    from typer.exceptions import Abort, Exit
+
+    from .interrupts import Interrupted, ignore_further
+
+    if not _standard_streams():
+        _say("failed: standard output is closed; run scaffold with somewhere to print (e.g. > out.txt)")
+        return 1
+    real_stdout = sys.stdout
+    _tolerate_encoding(real_stdout)
+    sys.stdout = _Output(real_stdout)
+    try:
+        _refuse_repeats(argv)
+        result = app(args=argv, prog_name="scaffold", standalone_mode=False)
+        sys.stdout.flush()
+        return result if isinstance(result, int) else 0
+    except Interrupted as e:
+        ignore_further()
+        _say(f"interrupted: {e.name}; stopped without leaving anything half-written")
+        return e.exit_code
+    except KeyboardInterrupt:
+        ignore_further()
+        _say("interrupted: SIGINT; stopped without leaving anything half-written")
+        return 130
+    except Exit as e:
+        return e.exit_code
+    except Abort:
+        _say("failed: aborted (no answer to the question)")
+        return 1
+    except NoArgsIsHelpError as e:  # `scaffold` alone: the help is the answer
+        _say(e.format_message().rstrip())
+        return 2
+    except ClickException as e:
+        _say(f"error: {_one_line(e.format_message())}")
+        return 2 if isinstance(e, ClickUsageError) else e.exit_code
+    except ScaffoldError as e:
+        _say(f"{'error' if e.exit_code == 2 else 'failed'}: {_one_line(str(e)) or type(e).__name__}")
+        return e.exit_code
+    except UnicodeEncodeError as e:
+        _silence_stdout()
+        text = e.object[e.start:e.end] if isinstance(e.object, str) else ""
+        _say(f"failed: the output's encoding ({e.encoding}) cannot show {text!r}; set PYTHONIOENCODING=utf-8 "
+             "or use --json")
+        return 1
+    except OSError as e:
+        if isinstance(e, _OutputError):
+            _silence_stdout()
+            _say(f"failed: cannot write to standard output: {e.strerror or e}")
+            return 1
+        where = f"{e.filename}: " if e.filename else ""
+        _say(f"failed: {where}{e.strerror or e}")
+        return 1
+    except Exception as e:  # noqa: BLE001 - the last resort of the one handler: a bug is still one line
+        _say(f"failed: unexpected {type(e).__name__}: {_one_line(str(e))} (a bug in scaffold-ml; please report it)")
+        return 1
+    finally:
+        sys.stdout = real_stdout
+
+
+def _tolerate_encoding(stream) -> None:
+    """An output that cannot show every character (PYTHONIOENCODING=ascii) shows "?" for those, not an error."""
+    try:
+        "█é—".encode(stream.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
+    except AttributeError:
+        pass
+
+
+class _OutputError(OSError):
+    """Writing to standard output failed (a full disk, /dev/full, a closed pipe)."""
+
+
+class _Output:
+    """Standard output that says so when a write fails, so the one line can name it."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except UnicodeEncodeError:
+            raise
+        except OSError as e:
+            raise _OutputError(e.errno, e.strerror) from e
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as e:
+            raise _OutputError(e.errno, e.strerror) from e
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
+def _say(line: str) -> None:
+    """One line on stderr; when stderr itself is gone, the exit status must speak alone."""
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    except UnicodeEncodeError:
+        try:
+            sys.stderr.write(line.encode("ascii", "backslashreplace").decode("ascii") + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError, UnicodeError):
+            pass
+
+
+def _standard_streams() -> bool:
+    """Give closed descriptors 0-2 /dev/null, so no file this run opens takes their number.
+
+    A file opened as descriptor 1 would receive what a child process prints. Returns False when
+    standard output was closed: the result has nowhere to go.
+    """
+    import os
+
+    stdout_open = True
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            if fd == 1:
+                stdout_open = False
+            try:
+                os.open(os.devnull, os.O_RDWR)  # takes the lowest free number: this one
+            except OSError:
+                return False
+    return stdout_open and sys.stdout is not None
+
+
+def _silence_stdout() -> None:
+    """After a failed write, send what is still buffered to /dev/null: no second error at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _refuse_repeats(argv: list[str]) -> None:
+    """A single-valued option given twice with different values is an error, not "the last one wins"."""
+    from typer._click.exceptions import UsageError as ClickUsageError
+    from typer.core import TyperOption
+    from typer.main import get_command
+
+    command = get_command(app)
+    rest = list(argv)
+    while hasattr(command, "commands") and rest and rest[0] in command.commands:
+        command = command.commands[rest.pop(0)]
+    if hasattr(command, "commands"):
+        return
+    valued: dict[str, TyperOption] = {}
+    for param in command.params:
+        if isinstance(param, TyperOption) and not param.is_flag and not param.count:
+            for opt in (*param.opts, *param.secondary_opts):
+                valued[opt] = param
+    seen: dict[str, tuple[str, str]] = {}
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        i += 1
+        if token == "--":
+            break
+        if token.startswith("--") and "=" in token:
+            opt, value = token.split("=", 1)
+        elif token in valued:
+            if i >= len(rest):
+                break
+            opt, value = token, rest[i]
+            i += 1
+        elif token.startswith("-") and not token.startswith("--") and token[:2] in valued:
+            opt, value = token[:2], token[2:]
+        else:
+            continue
+        param = valued.get(opt)
+        if param is None or param.multiple:
+            continue
+        if param.name in seen and seen[param.name][1] != value:
+            first, before = seen[param.name]
+            raise ClickUsageError(f"{first} is given twice with different values ({before!r} and {value!r}); "
+                                   "give it once")
+        seen.setdefault(param.name, (opt, value))

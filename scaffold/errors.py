@@ -43,3 +43,7 @@ class GenerationError(ScaffoldError):
 
 class ToolError(ScaffoldError):
     """Raised when: an external tool the operation needs (uv, the network) fails."""
+
+
+class UnreachableError(ToolError):
+    """Raised when: the package index (or the proxy to it) cannot be reached, as opposed to pins that do not resolve."""

@@ -219,7 +219,7 @@ def _run(argv: list[str], *, stderr: bool = False) -> str | None:
     if not shutil.which(argv[0]):
         return None
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=3, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if done.returncode != 0:
@@ -249,9 +249,15 @@ def _nvidia_smi() -> str:
     if exe is None:
         return ""
     for fields in (NVIDIA_SMI_FIELDS, NVIDIA_SMI_OLD_FIELDS):
-        out = _run([exe, f"--query-gpu={fields}", "--format=csv,noheader"])
-        if out and parse_nvidia_smi(out):
-            return out
+        try:
+            done = subprocess.run([exe, f"--query-gpu={fields}", "--format=csv,noheader"], capture_output=True,
+                                  text=True, timeout=3, check=False)
+        except subprocess.TimeoutExpired:
+            return ""  # a hung tool is asked once, not once per query
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        if done.returncode == 0 and parse_nvidia_smi(done.stdout):
+            return done.stdout
     return ""
 
 

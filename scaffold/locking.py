@@ -8,14 +8,18 @@ lock's text; :mod:`scaffold.generate` writes it.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
-from .errors import ToolError
+from .errors import ToolError, UnreachableError
 from .hardware import UV_MACOS_DEPLOYMENT_TARGET, UV_PLATFORMS
 from .models import PinSet
 
@@ -76,16 +80,73 @@ def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str,
                 "--index-strategy", "unsafe-best-match",
                 "--custom-compile-command", "scaffold lock",
                 "--output-file", "out.lock", "requirements.txt"]
-        try:
-            done = subprocess.run(argv, cwd=work, env=run_env, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            raise ToolError(f"uv did not finish locking for {platform}, Python {python} within {timeout:.0f} s; "
-                            "check the network and run it again") from e
-        except OSError as e:
-            raise ToolError(f"cannot run uv ({e}); install it with `pip install uv`") from e
-        if done.returncode != 0:
-            raise ToolError(explain_failure(done.stderr, platform=platform, python=python))
+        # uv's own temporary files go into this folder too, so they leave with it whatever stops uv.
+        run_env = {**run_env, "TMPDIR": str(work), "TEMP": str(work), "TMP": str(work)}
+        returncode, stderr = _run_uv(argv, cwd=work, env=run_env, timeout=timeout, platform=platform, python=python)
+        if returncode != 0:
+            message = explain_failure(stderr, platform=platform, python=python)
+            raise (UnreachableError if _NETWORK.search(stderr) else ToolError)(message)
         return (work / "out.lock").read_text(encoding="utf-8")
+
+
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+
+
+def _run_uv(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, platform: str,
+            python: str) -> tuple[int, str]:
+    """Run uv; it never outlives this process: killed on any exception or signal here, and (Linux) when
+    the process that started it dies, even by SIGKILL."""
+    try:
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, errors="replace",
+                                 preexec_fn=_die_with_parent())
+    except OSError as e:
+        raise ToolError(f"cannot run uv ({e.strerror or e}); install it with `pip install uv`") from e
+    with _children_lock:
+        _children.add(child)
+    try:
+        _, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise ToolError(f"uv did not finish locking for {platform}, Python {python} within {timeout:.0f} s; "
+                        "check the network and run it again") from e
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        with _children_lock:
+            _children.discard(child)
+    return child.returncode, stderr
+
+
+def stop_children() -> None:
+    """Kill every uv this process started and that still runs (an interrupted ``catalog prove``)."""
+    with _children_lock:
+        running = list(_children)
+    for child in running:
+        with contextlib.suppress(OSError):
+            child.kill()
+
+
+def _die_with_parent():
+    """A preexec function asking Linux to SIGTERM the child when its parent dies; None elsewhere.
+
+    Only from the main thread: Linux ties the death signal to the thread that forked, and a
+    worker thread of ``catalog prove`` ends before the process does.
+    """
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    pr_set_pdeathsig, sigterm = 1, int(signal.SIGTERM)
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, sigterm, 0, 0, 0)
+
+    return preexec
 
 
 def explain_failure(stderr: str, *, platform: str, python: str) -> str:

@@ -8,6 +8,7 @@ never as passed. ``scaffold catalog check`` asks PyPI for releases newer than th
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -18,9 +19,9 @@ from urllib.parse import urlparse
 
 from packaging.version import InvalidVersion, Version
 
-from .errors import ScaffoldError, ToolError, UsageError
+from .errors import ScaffoldError, ToolError, UnreachableError, UsageError
 from .hardware import TargetSpec
-from .locking import compile_lock, pin_lines
+from .locking import compile_lock, pin_lines, stop_children
 from .models import Catalog, Framework, PinSet, Release, Variant
 from .pins import resolve
 
@@ -136,16 +137,16 @@ def prove_pins(
     unverified); ``compile_pins`` raises :class:`ScaffoldError` when a PinSet does not resolve
     (default: ``uv pip compile`` through :func:`scaffold.locking.compile_lock`).
     """
-    fids = tuple(frameworks or catalog.frameworks)
-    for fid in fids:
-        if fid not in catalog.frameworks:
-            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"--jobs {jobs!r} is not allowed; give a whole number of at least 1")
+    fids = _framework_ids(catalog, frameworks)
 
     def default_compile(pins: PinSet) -> None:
         compile_lock(pin_lines(pins), platform=pins.target.platform, python=pins.target.python, hashes=False)
 
     compile_one = compile_pins or default_compile
     hosts: dict[str, bool] = {}
+    unreachable: dict[tuple[str, ...], str] = {}  # index lines -> why they could not be reached
 
     def one(fid: str, release: Release, variant: Variant, platform: str, python: str) -> Combination:
         base = dict(framework=fid, release=release.version, target=variant.target, platform=platform, python=python)
@@ -156,8 +157,15 @@ def prove_pins(
         dead = [h for h in index_hosts(pins) if not (hosts[h] if h in hosts else reachable(h))]
         if dead:
             return Combination(**base, outcome="unverified", detail=f"index {', '.join(dead)} is not reachable")
+        indexes = tuple(pins.index_lines)
+        if indexes in unreachable:  # these indexes already did not answer: asking again proves nothing
+            return Combination(**base, outcome="unverified", detail=unreachable[indexes])
         try:
             compile_one(pins)
+        except UnreachableError as e:  # the index or a proxy did not answer: nothing was proven either way
+            detail = re.sub(r"^cannot lock for [^:]+: ", "", str(e))
+            unreachable.setdefault(indexes, detail)
+            return Combination(**base, outcome="unverified", detail=detail)
         except ScaffoldError as e:
             return Combination(**base, outcome="failed", detail=str(e))
         return Combination(**base, outcome="resolved")
@@ -165,9 +173,27 @@ def prove_pins(
     work = [(fid, *combo) for fid in fids for combo in claimed_combinations(catalog, fid)]
     for host in {h for fid, r, v, p, py in work for h in _hosts_of(catalog, fid, v)}:
         hosts[host] = reachable(host)  # once per host, before the threads start
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         results = list(pool.map(lambda args: one(*args), work))
+    except BaseException:
+        # A signal or an error in the main thread: the running uv processes go too, or the
+        # pool would wait for each to finish.
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_children()
+        raise
+    pool.shutdown()
     return ProofReport(tuple(results), fids)
+
+
+def _framework_ids(catalog: Catalog, frameworks: Iterable[str] | None) -> tuple[str, ...]:
+    if frameworks is not None and (isinstance(frameworks, str | bytes) or not isinstance(frameworks, Iterable)):
+        raise UsageError(f"frameworks must be a list of framework ids, not {type(frameworks).__name__}")
+    fids = tuple(f.lower() if isinstance(f, str) else f for f in (frameworks or catalog.frameworks))
+    for fid in fids:
+        if fid not in catalog.frameworks:
+            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+    return fids
 
 
 def _hosts_of(catalog: Catalog, fid: str, variant: Variant) -> list[str]:
@@ -227,8 +253,5 @@ def fetch_pypi_json(package: str, *, timeout: float = 20.0) -> dict[str, Any]:
 def catalog_check(catalog: Catalog, frameworks: Iterable[str] | None = None, *,
                   fetch: Callable[[str], Mapping[str, Any]] = fetch_pypi_json) -> tuple[Staleness, ...]:
     """For each framework, the releases on PyPI newer than the catalog's newest pin."""
-    fids = tuple(frameworks or catalog.frameworks)
-    for fid in fids:
-        if fid not in catalog.frameworks:
-            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+    fids = _framework_ids(catalog, frameworks)
     return tuple(newer_releases(catalog.get(fid), fetch(catalog.get(fid).package)) for fid in fids)

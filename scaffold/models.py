@@ -4,7 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
+
+
+def freeze(value: Any) -> Any:
+    """A deeply read-only copy: mappings become read-only views of copies, lists and tuples tuples, sets frozensets."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """The JSON-ready (and template-ready) form of a frozen value: dicts and lists again."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted(thaw(v) for v in value)
+    return value
+
+
+def _freeze_fields(obj: Any, *names: str) -> None:
+    for name in names:
+        object.__setattr__(obj, name, freeze(getattr(obj, name)))
 
 # The situation vocabulary of CONTRACT.md: option -> allowed values, in display order.
 SITUATION: Mapping[str, tuple[str, ...]] = {
@@ -73,6 +101,9 @@ class Profile:
     time_frame: str | None = None
     goal: str | None = None
     needs: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", frozenset(self.needs))
 
     def matches(self, option: str, value: str) -> bool:
         """True when this profile sets ``option`` to ``value`` (for ``need``: includes it)."""
@@ -288,6 +319,9 @@ class Ranked:
     # change that would put this one first. None when no single change does.
     would_change: Change | None = None
 
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "reasons", "cautions")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "framework": self.framework,
@@ -307,6 +341,9 @@ class Ranked:
 class Recommendation:
     profile: Profile
     ranking: tuple[Ranked, ...]
+
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "ranking")
 
     @property
     def best(self) -> Ranked:
@@ -342,13 +379,16 @@ class Machine:
     accelerator_version: str
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "details")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
             "python": self.python,
             "accelerator": self.accelerator,
             "accelerator_version": self.accelerator_version,
-            **dict(self.details),
+            **thaw(self.details),
         }
 
 
@@ -370,6 +410,10 @@ class PinSet:
     # Why this build will not run on the machine that asked for it (an explicit target for another GPU)
     warnings: tuple[str, ...] = ()
     download: Download | None = None  # what these pins download, where the maintainers measured it
+
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "requirements", "dev_requirements", "index_lines", "uv_indexes", "uv_sources", "options",
+                       "facts", "notes")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -401,6 +445,9 @@ class Project:
     files: tuple[str, ...] = ()
     recommendation: Recommendation | None = None
 
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "next_steps", "files")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
@@ -430,6 +477,9 @@ class FrameworkInfo:
     options: Mapping[str, tuple[str, ...]]
     cpu_only: bool
 
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "versions", "targets", "platforms", "pythons", "options")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -455,6 +505,9 @@ class LockFile:
     python: str
     packages: int
     install: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "install")
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "platform": self.platform, "python": self.python, "packages": self.packages,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,20 @@ from scaffold.catalog import default_catalog
 from scaffold.models import Catalog, Machine
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_uv_cache():
+    """Every uv this session starts (scaffold lock, catalog prove, the resolution tests) uses a cache of its own."""
+    from .resolution import session_uv_cache
+
+    before = os.environ.get("UV_CACHE_DIR")
+    os.environ["UV_CACHE_DIR"] = session_uv_cache()
+    yield os.environ["UV_CACHE_DIR"]
+    if before is None:
+        os.environ.pop("UV_CACHE_DIR", None)
+    else:
+        os.environ["UV_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -92,6 +92,30 @@ BAD = [
     (["new", "Demo", "--task", "poetry"], "choose one of: tabular-classification"),
     (["recommend", "--need", "magic"], "choose from: custom-layers"),
     (["recommend", "--data-size", "huge"], "choose one of: small, large, big-data"),
+    # usage errors of the parser itself: one line too, also with --json
+    (["new", "Demo", "--framework", "sklearn", "--nope"], "No such option: --nope"),
+    (["new", "Demo", "--json", "--nope"], "No such option: --nope"),
+    (["new"], "Missing argument"),
+    (["catalog", "prove", "--jobs", "0"], "0 is not in the range"),
+    (["catalog", "prove", "--jobs", "many"], "'many' is not a valid"),
+    # a single-valued option given twice with different values
+    (["new", "Demo", "-f", "sklearn", "-t", "cpu", "--target", "cuda"], "given twice with different values"),
+    (["new", "Demo", "-f", "sklearn", "--framework=pytorch"], "given twice with different values"),
+    (["new", "Demo", "-f", "sklearn", "--python", "3.12", "--python", "3.13"], "given twice"),
+    # framework versions: only what the catalog can match
+    (["new", "Demo", "--framework", "sklearn", "--framework-version", "1.9rc1"], "is not a release number"),
+    (["new", "Demo", "--framework", "sklearn", "--framework-version", "v1.9"], "is not a release number"),
+    (["new", "Demo", "--framework", "sklearn", "--framework-version", " 1.9 "], "surrounding spaces"),
+    # empty values are errors, not the default
+    (["new", "Demo", "--framework", "sklearn", "--python", ""], "--python is empty"),
+    (["new", "Demo", "--framework", "sklearn", "--platform", ""], "--platform is empty"),
+    (["new", "Demo", "--framework", "sklearn", "--target", ""], "--target is empty"),
+    (["new", "Demo", "--framework", ""], "--framework is empty"),
+    (["new", "Demo", "--framework", "keras", "--backend", ""], "--backend is empty"),
+    (["recommend", "--task", ""], "--task is empty"),
+    # names that would break their own project
+    (["new", "numpy", "--framework", "sklearn"], "a package the project installs"),
+    (["new", "Data", "--framework", "sklearn"], "top-level folder 'data'"),
 ]
 
 
@@ -99,7 +123,7 @@ BAD = [
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, argv, message):
     (tmp_path / "keep.txt").write_text("user file")
     before = snapshot(tmp_path)
-    result = run(*argv, *(["--output-dir", str(tmp_path)] if argv[0] == "new" else []), cwd=tmp_path)
+    result = run(*argv, *(["--output-dir", str(tmp_path)] if argv[0] == "new" and len(argv) > 1 else []), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
@@ -122,7 +146,7 @@ def test_unwritable_output_dir(tmp_path):
     target = tmp_path / "file.txt"
     target.write_text("x")
     result = run("new", "Demo", "--framework", "sklearn", "--output-dir", str(target / "sub"))
-    assert result.returncode == 2 and "not a writable directory" in result.stderr
+    assert result.returncode == 2 and "is not a directory" in result.stderr
 
 
 def test_frameworks_and_detect_json():
@@ -140,3 +164,75 @@ def test_stdin_not_a_terminal_never_prompts(tmp_path):
                              str(tmp_path)], input="", capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "demo").is_dir()
+
+
+def test_an_empty_output_dir_is_an_error(tmp_path):
+    result = run("new", "Demo", "-f", "sklearn", "-t", "cpu", "-o", "", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("error: --output-dir is empty")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_identifiers_are_matched_whatever_their_case(tmp_path):
+    """The rule (README): framework, target, platform, starter options and situation values ignore case."""
+    result = run("new", "Demo", "-f", "PyTorch", "-t", "CPU", "--platform", "Linux-x86_64", "--python", "3.12",
+                 "--task", "Images", "--json", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["framework"], data["target"], data["platform"]) == ("pytorch", "cpu", "linux-x86_64")
+    record = json.loads((tmp_path / "demo" / ".scaffold.json").read_text())
+    assert record["framework"] == "pytorch" and record["answers"]["situation"] == {"task": "images"}
+
+
+def test_a_short_framework_version_says_what_it_matched(tmp_path):
+    result = run("new", "Demo", "-f", "sklearn", "-t", "cpu", "--framework-version", "1.9", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "note: --framework-version 1.9 matched scikit-learn 1.9." in result.stdout
+
+
+def test_the_same_value_twice_is_fine(tmp_path):
+    result = run("new", "Demo", "-f", "sklearn", "--framework", "sklearn", "-t", "cpu", "--dry-run", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+
+def _at_a_terminal(args: list[str], answers: list[str], cwd: Path) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal as stdin and stdout, typing each answer after a prompt."""
+    import os
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "scaffold", *args], stdin=slave, stdout=slave, stderr=slave,
+                            cwd=cwd, close_fds=True)
+    os.close(slave)
+    seen, pending, deadline = b"", list(answers), time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if pending and seen.rstrip().endswith(b":") or (pending and b"]: " in seen.split(b"\n")[-1]):
+                os.write(master, pending.pop(0).encode() + b"\n")
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=60)
+    os.close(master)
+    return proc.returncode, seen.decode(errors="replace")
+
+
+def test_the_framework_prompt_takes_a_number_or_a_name_and_asks_again(tmp_path):
+    code, screen = _at_a_terminal(["new", "Demo", "-t", "cpu", "--task", "images", "-o", str(tmp_path)],
+                                  ["9", "theano", "2"], tmp_path)
+    assert code == 0, screen
+    assert screen.count("is not one of the choices") == 2
+    chosen = json.loads((tmp_path / "demo" / ".scaffold.json").read_text())["framework"]
+    listed = [line.split()[1] for line in screen.splitlines() if line.strip()[:2] in ("1.", "2.")]
+    assert chosen == listed[1]
+    code, screen = _at_a_terminal(["new", "Other", "-t", "cpu", "-o", str(tmp_path)], ["SKLearn"], tmp_path)
+    assert code == 0, screen
+    assert json.loads((tmp_path / "other" / ".scaffold.json").read_text())["framework"] == "sklearn"

@@ -87,13 +87,23 @@ def test_a_non_empty_destination_is_refused_and_untouched(tmp_path):
     assert snapshot(tmp_path) == before
 
 
-def test_force_replaces_the_destination(tmp_path):
+def test_force_replaces_a_generated_project(tmp_path):
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
     dest = tmp_path / "demo"
-    dest.mkdir()
     (dest / "old.txt").write_text("old")
     generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
     assert not (dest / "old.txt").exists() and (dest / ".scaffold.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # no temporary folders left
+
+
+def test_force_refuses_a_folder_scaffold_did_not_generate(tmp_path):
+    dest = tmp_path / "demo"
+    dest.mkdir()
+    (dest / "main.c").write_text("int main(void) { return 0; }")
+    before = snapshot(tmp_path)
+    with pytest.raises(DestinationError, match="not a project scaffold-ml generated"):
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    assert snapshot(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 def test_an_empty_destination_is_used(tmp_path):
@@ -172,3 +182,200 @@ def test_compiled_templates_are_reused_but_never_stale(tmp_path, fake_templates,
     (init / "__init__.py").write_text("NAME = {{ cookiecutter.project_slug | tojson }}  # edited\n")
     project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "two")
     assert (Path(project.path) / "demo" / "__init__.py").read_text() == 'NAME = "demo"  # edited\n'
+
+
+def _scaffold(*args: str, env: dict[str, str], cwd: Path | None = None):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "scaffold", *args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd, env={**{k: v for k, v in os.environ.items() if k != "XDG_CACHE_HOME"}, **env,
+                                        "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def test_dry_run_writes_nothing_anywhere(tmp_path):
+    """No project, no parent folder, no compiled-template cache, no temporary folder, no $HOME."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    home = tmp_path / "home"  # missing: must not be created
+    done = _scaffold("new", "Demo", "-f", "sklearn", "-t", "cpu", "--dry-run", "-o", str(tmp_path / "a" / "b"),
+                     env={"HOME": str(home), "TMPDIR": str(tmp)})
+    assert done.returncode == 0, done.stderr
+    assert "Would write" in done.stdout and "  .scaffold.json" in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("framework", ["sklearn", "pytorch", "keras", "tensorflow", "spark", "sagemaker"])
+def test_dry_run_lists_exactly_what_a_real_run_writes(tmp_path, framework):
+    kw = dict(framework=framework, target="cpu", platform="linux-x86_64", python="3.12", output_dir=tmp_path)
+    dry = generate("Demo", dry_run=True, **kw)
+    assert list(tmp_path.iterdir()) == []
+    real = generate("Demo", **kw)
+    assert set(dry.files) == set(real.files) == {p.relative_to(real.path).as_posix()
+                                                   for p in Path(real.path).rglob("*") if p.is_file()}
+
+
+def test_the_compile_cache_follows_xdg_and_never_makes_home(tmp_path):
+    home = tmp_path / "home"
+    done = _scaffold("new", "One", "-f", "sklearn", "-t", "cpu", "-o", str(tmp_path / "out"), env={"HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert not home.exists()  # a missing $HOME is not created for a cache
+    done = _scaffold("new", "Two", "-f", "sklearn", "-t", "cpu", "-o", str(tmp_path / "out"), env={"HOME": "/proc/self"})
+    assert done.returncode == 0, done.stderr  # an unwritable $HOME: no cache, silently
+    done = _scaffold("new", "Three", "-f", "sklearn", "-t", "cpu", "-o", str(tmp_path / "out"),
+                     env={"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "xdg" / "scaffold-ml").rglob("*.cache")) and not home.exists()
+
+
+def test_stale_bytecode_beside_the_templates_never_reaches_a_project(tmp_path, fake_templates):
+    init = fake_templates / "sklearn-pipeline" / "{{cookiecutter.project_slug}}" / "{{cookiecutter.package_name}}"
+    (init / "__init__.py").write_text("NAME = 1\n")
+    for folder in (init / "__pycache__", fake_templates / "_base" / "{{cookiecutter.project_slug}}" / "__pycache__",
+                   fake_templates / "sklearn-pipeline" / "partials" / "__pycache__"):
+        folder.mkdir()
+        (folder / "__init__.cpython-311.pyc").write_bytes(b"\x00stale")
+    (init / "old.pyc").write_bytes(b"\x00stale")
+    for dry_run in (True, False):
+        project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "out", dry_run=dry_run)
+        assert not any("__pycache__" in f or f.endswith(".pyc") for f in project.files), project.files
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
+
+
+def _fake_tools(tmp_path: Path, nvidia_sleep: float = 0) -> tuple[Path, Path]:
+    """nvidia-smi and java on PATH that note each call (and nvidia-smi may hang)."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    log = tmp_path / "calls.txt"
+    for tool in ("nvidia-smi", "java"):
+        script = bin_ / tool
+        script.write_text(f"#!/bin/sh\necho {tool} >> {log}\nsleep {nvidia_sleep if tool == 'nvidia-smi' else 0}\n")
+        script.chmod(0o755)
+    return bin_, log
+
+
+def test_auto_probes_only_what_the_framework_needs_and_briefly(tmp_path):
+    import os
+    import time
+
+    bin_, log = _fake_tools(tmp_path, nvidia_sleep=30)
+    env = {"PATH": f"{bin_}{os.pathsep}{os.environ['PATH']}", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = _scaffold("new", "Tab", "-f", "sklearn", "-t", "auto", "--dry-run", "-o", str(tmp_path), env=env)
+    assert done.returncode == 0, done.stderr
+    assert not log.exists()  # scikit-learn computes on the CPU: no GPU probe, and no pin depends on Java
+    started = time.monotonic()
+    done = _scaffold("new", "Net", "-f", "pytorch", "-t", "auto", "--dry-run", "-o", str(tmp_path), env=env)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().split() == ["nvidia-smi"]
+    assert time.monotonic() - started < 20  # the hung nvidia-smi was given up on after a few seconds
+
+
+@pytest.mark.network
+def test_the_wheel_holds_no_bytecode(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    stray = ROOT / "templates" / "_base" / "{{cookiecutter.project_slug}}" / "tests" / "__pycache__"
+    made = not stray.exists()
+    stray.mkdir(exist_ok=True)
+    (stray / "stray.cpython-311.pyc").write_bytes(b"\x00")
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+                       check=True, capture_output=True, timeout=600)
+    finally:
+        (stray / "stray.cpython-311.pyc").unlink()
+        if made:
+            stray.rmdir()
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("scaffold/_data/templates/") for n in names)
+    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
+
+
+@pytest.fixture(params=["renameat2", "portable"])
+def rename_kind(request, monkeypatch):
+    """Both ways of moving a project into place: Linux's renameat2, and the mkdir claim used elsewhere."""
+    if request.param == "portable":
+        monkeypatch.setattr("scaffold.generator._libc_renameat2", lambda: None)
+    return request.param
+
+
+def test_placing_works_either_way(tmp_path, rename_kind):
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+    (tmp_path / "demo" / "old.txt").write_text("old")
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    assert not (tmp_path / "demo" / "old.txt").exists()
+    (tmp_path / "empty").mkdir()
+    generate("Empty", framework="sklearn", target="cpu", output_dir=tmp_path)
+    assert (tmp_path / "empty" / ".scaffold.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "empty"]
+
+
+def test_what_appears_at_the_destination_meanwhile_is_never_touched(tmp_path, monkeypatch, rename_kind):
+    import scaffold.generator as gen
+
+    real = gen._render_into
+    where: list[Path] = []
+
+    def and_meanwhile(*args, **kw):
+        out = real(*args, **kw)
+        where[0].mkdir(parents=True, exist_ok=True)
+        (where[0] / "mine.txt").write_text("user data")  # another program, after the check
+        return out
+
+    monkeypatch.setattr(gen, "_render_into", and_meanwhile)
+    for out in (tmp_path / "a" / "b", tmp_path):  # with parents to create, and without
+        where[:] = [out / "demo"]
+        with pytest.raises(DestinationError, match="appeared while generating"):
+            generate("Demo", framework="sklearn", target="cpu", output_dir=out)
+        assert [p.name for p in (out / "demo").iterdir()] == ["mine.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "demo"]  # no temporary folder
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["demo"]
+
+
+def test_a_project_moved_aside_that_cannot_go_back_is_kept(tmp_path, monkeypatch):
+    import scaffold.generator as gen
+
+    monkeypatch.setattr(gen, "_libc_renameat2", lambda: None)
+    generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+    (tmp_path / "demo" / "precious.txt").write_text("keep")
+    real = gen._rename
+
+    def then_someone_writes(src, dest):
+        real(src, dest)
+        (tmp_path / "demo").mkdir()
+        (tmp_path / "demo" / "theirs.txt").write_text("theirs")
+
+    monkeypatch.setattr(gen, "_rename", then_someone_writes)
+    with pytest.raises(GenerationError, match="it is safe at") as e:
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    kept = Path(str(e.value).split("it is safe at ")[1].split(":")[0])
+    assert (kept / "precious.txt").read_text() == "keep" and (tmp_path / "demo" / "theirs.txt").exists()
+
+
+def test_a_stale_temporary_folder_is_swept_and_a_live_one_is_not(tmp_path):
+    import fcntl
+    import json as _json
+    import os
+
+    dead = tmp_path / ".scaffold-tmp-dead0000"
+    (dead / "out").mkdir(parents=True)
+    (dead / ".scaffold-owner").write_text(_json.dumps({"destination": str(tmp_path / "gone")}))
+    (dead / "replaced").mkdir()  # a --force run killed between moving the old project aside and the new one in
+    (dead / "replaced" / "precious.txt").write_text("keep")
+    live = tmp_path / ".scaffold-tmp-live0000"
+    live.mkdir()
+    (live / ".scaffold-owner").write_text("{}")
+    fd = os.open(live, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # held as a running scaffold holds it (another open file: flock conflicts)
+    user = tmp_path / ".scaffold-tmp-mine"  # not made by scaffold (no owner note): left alone
+    user.mkdir()
+    try:
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
+        names = sorted(p.name for p in tmp_path.iterdir())
+        assert names == [".scaffold-tmp-live0000", ".scaffold-tmp-mine", "demo", "gone"]
+        assert (tmp_path / "gone" / "precious.txt").read_text() == "keep"
+    finally:
+        os.close(fd)

@@ -153,7 +153,7 @@ def machine_with(gpu: str, driver: str, platform: str = "linux-x86_64"):
 @pytest.mark.parametrize("gpu", sorted(GPUS))
 def test_detect_reads_each_gpus_compute_capability(gpu):
     m = machine_with(gpu, CUDA13)
-    assert m.details["compute_capabilities"] == [GPUS[gpu]]
+    assert list(m.details["compute_capabilities"]) == [GPUS[gpu]]
     assert m.details["gpus"][0]["compute_capability"] == GPUS[gpu]
     assert m.as_dict()["gpus"][0]["compute_capability"] == GPUS[gpu]  # scaffold detect --json
 
@@ -224,7 +224,7 @@ def test_auto_keras_torch_backend_follows_pytorchs_matrix():
 
 def test_a_mixed_machine_gets_a_build_that_runs_on_every_gpu():
     m = detect(probe=False, platform="linux-x86_64", nvidia_smi=recorded("nvidia-smi-cc-mixed-a100-v100.txt"))
-    assert m.details["compute_capabilities"] == ["7.0", "8.0"]
+    assert list(m.details["compute_capabilities"]) == ["7.0", "8.0"]
     pins = resolve_pins("pytorch", target="auto", machine=m, python="3.12")
     assert pins.target.name == "cuda-12.6"
     assert "NVIDIA A100-SXM4-40GB (sm_80) and Tesla V100-PCIE-16GB (sm_70)" in pins.notes[0]

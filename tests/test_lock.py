@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,123 @@ def test_new_with_lock_writes_the_lock_and_the_readme_installs_from_it(tmp_path)
     _assert_a_lock_for(path, record, (path / "requirements.lock").read_text())
     readme = (path / "README.md").read_text()
     assert "pip install --require-hashes -r requirements.lock\npip install --no-deps -e .\n" in readme
+
+
+def _lock_cli(path: Path, env: dict | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scaffold", "lock", "--project", str(path)], capture_output=True,
+                          text=True, env={**os.environ, **UNREACHABLE, **(env or {})}, timeout=timeout)
+
+
+def _one_line_error(result: subprocess.CompletedProcess, code: int = 2) -> bool:
+    lines = result.stderr.strip().splitlines()
+    return result.returncode == code and len(lines) == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("field", ["platform", "python"])
+@pytest.mark.parametrize("value", [None, ["3.12"], 3.12, {"x": 1}, "", "beos"])
+def test_a_record_with_a_bad_field_is_one_line_exit_2(tmp_path, field, value):
+    path = project(tmp_path)
+    record = json.loads((path / ".scaffold.json").read_text())
+    record[field] = value
+    (path / ".scaffold.json").write_text(json.dumps(record))
+    result = _lock_cli(path)
+    assert _one_line_error(result) and f'"{field}"' in result.stderr, result.stderr
+
+
+# Short ids: pytest puts the test id in PYTEST_CURRENT_TEST, and 2 MB of it would not fit a child's environment.
+@pytest.mark.parametrize("content", [b"[1, 2]", b"{not json", b'{"platform": NaN}', b"\xff\xfe{}", b"x" * (2 << 20)],
+                         ids=["list", "not-json", "nan", "not-utf8", "2-mib"])
+def test_a_record_that_is_not_a_small_json_object_is_refused(tmp_path, content):
+    path = project(tmp_path)
+    (path / ".scaffold.json").write_bytes(content)
+    assert _one_line_error(_lock_cli(path))
+
+
+def test_a_record_that_is_a_device_or_a_fifo_neither_hangs_nor_eats_memory(tmp_path):
+    path = project(tmp_path)
+    (path / ".scaffold.json").unlink()
+    (path / ".scaffold.json").symlink_to("/dev/zero")
+    assert _one_line_error(_lock_cli(path, timeout=20))
+    (path / ".scaffold.json").unlink()
+    os.mkfifo(path / ".scaffold.json")
+    result = _lock_cli(path, timeout=20)  # a FIFO nobody writes to would block a plain open() forever
+    assert _one_line_error(result) and "not a regular file" in result.stderr
+
+
+@pytest.mark.parametrize(("content", "message"), [(b"scikit-learn==1.9.1\n\xe9\n", "not UTF-8"),
+                                                  (b"# nothing\n\n-e .\n", "lists no packages"),
+                                                  (b"", "lists no packages")])
+def test_requirements_that_cannot_be_locked_are_refused(tmp_path, content, message):
+    path = project(tmp_path)
+    (path / "requirements.txt").write_bytes(content)
+    result = _lock_cli(path)
+    assert _one_line_error(result) and message in result.stderr, result.stderr
+    assert not (path / "requirements.lock").exists()
+
+
+def test_a_read_only_project_is_one_line(tmp_path):
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        path = project(mnt)
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        result = _lock_cli(path)
+        assert _one_line_error(result) and "read-only" in result.stderr, result.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def _children_of(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] not in "ZX"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.fixture
+def silent_index():
+    """An index that accepts connections and never answers: uv waits, as on a stalled network."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/simple"
+    server.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the uv child")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_the_uv_child_dies_with_its_parent_and_temp_files_go(tmp_path, silent_index, how):
+    path = project(tmp_path / "p")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "UV_INDEX_URL": silent_index, "UV_DEFAULT_INDEX": silent_index, "UV_NO_CACHE": "1",
+           "UV_HTTP_TIMEOUT": "120", "TMPDIR": str(tmp)}
+    parent = subprocess.Popen([sys.executable, "-m", "scaffold", "lock", "--project", str(path)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (children := _children_of(parent.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert children, "uv never started"
+    time.sleep(0.5)
+    parent.send_signal(how)
+    rc = parent.wait(timeout=30)
+    _, err = parent.communicate()
+    deadline = time.monotonic() + 10
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(c) for c in children), "uv outlived scaffold"
+    if how != signal.SIGKILL:
+        assert rc == 128 + how and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert list(tmp.iterdir()) == []  # the temporary lock folder went too
+    assert not (path / "requirements.lock").exists()

@@ -115,3 +115,33 @@ def test_prove_command_prints_the_table():
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[2].split() == ["sklearn", "32", "32", "0", "0"]
+
+
+DEAD_INDEX = {"UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
+              "UV_HTTP_RETRIES": "0", "UV_NO_CACHE": "1", **NO_NETWORK, "HTTP_PROXY": "http://127.0.0.1:9",
+              "http_proxy": "http://127.0.0.1:9"}
+
+
+def test_prove_with_the_index_and_proxy_unreachable_is_unverified_never_failed(tmp_path):
+    """Whatever index or proxy the environment names: when it does not answer, nothing is proven either way."""
+    result = subprocess.run([sys.executable, "-m", "scaffold", "catalog", "prove", "-f", "sklearn", "--json"],
+                            capture_output=True, text=True, env={**os.environ, **DEAD_INDEX}, timeout=300)
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout)["counts"]["sklearn"]
+    assert counts["failed"] == 0 and counts["resolved"] == 0 and counts["unverified"] == counts["claimed"] > 0
+
+
+def test_a_real_resolution_failure_is_failed(catalog):
+    def unsatisfiable(pins):
+        raise ToolError("cannot lock: uv could not resolve the pins: no version of scikit-learn==99.0")
+
+    report = prove_pins(catalog, ["sklearn"], jobs=2, compile_pins=unsatisfiable)
+    assert report.counts()["sklearn"]["failed"] == report.counts()["sklearn"]["claimed"] > 0
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, "4", True])
+def test_prove_refuses_a_bad_jobs_count(catalog, jobs):
+    from scaffold import UsageError
+
+    with pytest.raises(UsageError, match="--jobs"):
+        prove_pins(catalog, ["sklearn"], jobs=jobs, compile_pins=lambda pins: None)
