@@ -163,6 +163,9 @@ def test_predict_matches_columns_by_name_and_returns_label_values(
         assert sum(probs) == pytest.approx(1.0, abs=1e-4)
         assert p["prediction"] == sorted(ARM_NAMES)[int(np.argmax(probs))]
 
+    assert main(["--config", config, "predict", "--data", str(forward)]) == 0
+    assert (project.artifacts / "predictions.csv").read_text() == out_forward.read_text()
+
     missing = _write_csv(tmp_path / "missing.csv", rows, ["x"])
     assert main(["--config", config, "predict", "--data", str(missing), "--output", str(tmp_path / "o.csv")]) == 2
     _one_error_line(capsys, "missing y")
@@ -262,6 +265,9 @@ def test_interrupted_run_resumes_where_it_stopped(config_path: Path, capsys: pyt
     assert not (artifacts / "backup").exists()
     metrics = json.loads((artifacts / "metrics.json").read_text())
     assert metrics["epochs"] == len(epochs)
+    # The saved model is the best validation epoch of the whole run, the epochs before the interruption included.
+    best = min(float(row["val_loss"]) for row in _read_csv(artifacts / "history.csv"))
+    assert metrics["val_loss"] == pytest.approx(best, rel=1e-3)
     assert main(["--config", config, "train", "--resume"]) == 2
     _one_error_line(capsys, "nothing to resume")
 
@@ -290,6 +296,23 @@ def test_bad_data_is_one_line_exit_2_and_writes_nothing(
     assert main(["--config", str(config), "train", "--data", str(path), "--target", target]) == 2
     _one_error_line(capsys, message)
     assert not (tmp_path / "artifacts").exists()
+
+
+def test_options_override_config_and_a_plain_train_starts_afresh(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = config_path.parent / "artifacts" / "backup"
+    stale.mkdir(parents=True)
+    (stale / "training_metadata.json").write_text('{"epoch": 5, "batch": 0}')
+    options = ["--epochs", "2", "--batch-size", "64", "--learning-rate", "0.05", "--seed", "3"]
+    assert main(["--config", str(config_path), "train", *options]) == 0
+    assert "discarding the backup of an interrupted run" in capsys.readouterr().err
+    assert not stale.exists()
+    saved = json.loads((config_path.parent / "artifacts" / "run.json").read_text())["config"]
+    assert (saved["training"]["epochs"], saved["training"]["batch_size"]) == (2, 64)
+    assert (saved["training"]["learning_rate"], saved["data"]["seed"]) == (0.05, 3)
+    epochs = [row["epoch"] for row in _read_csv(config_path.parent / "artifacts" / "history.csv")]
+    assert epochs == ["0", "1"]
 
 
 def test_bad_options_are_one_line(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,10 @@ def test_package_selects_the_pinned_backend() -> None:
     code = "import {{ cookiecutter.package_name }}, keras; print(keras.backend.backend())"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == {{ cookiecutter.package_name }}.BACKEND
+    # An explicit KERAS_BACKEND wins over the pinned default: Keras then tries (and here fails) to load it.
+    env["KERAS_BACKEND"] = "no-such-backend"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert "Unable to import backend : no-such-backend" in result.stderr
 
 
 def test_build_outputs_class_probabilities() -> None:
