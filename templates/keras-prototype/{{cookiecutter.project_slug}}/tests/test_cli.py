@@ -315,6 +315,15 @@ def test_options_override_config_and_a_plain_train_starts_afresh(
     assert epochs == ["0", "1"]
 
 
+def test_unwritable_artifacts_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[training]\nartifacts_dir = "{blocker.name}/artifacts"\n')
+    assert main(["--config", str(config), "train"]) == 2
+    _one_error_line(capsys, "cannot write the artifacts here")
+
+
 def test_bad_options_are_one_line(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(config_path), "train", "--epochs", "many"]) == 2
     _one_error_line(capsys, "invalid int value")
