@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,6 +192,20 @@ def test_predict_never_overwrites_data_and_reports_unwritable_output(
     blocker.write_text("")
     assert main(["--config", config, "predict", "--data", str(copy), "--output", str(blocker / "p.csv")]) == 2
     _one_error_line(capsys, "cannot write here")
+
+
+def test_bad_input_is_refused_before_keras_starts(project: Project, tmp_path: Path) -> None:
+    # A refused file should cost a blink, not a backend start-up: the checks run before Keras is imported.
+    bad = _write_csv(tmp_path / "bad.csv", _read_csv(project.data)[:5], ["x"])
+    commands = [
+        ["--config", str(project.config), "train", "--data", str(tmp_path / "missing.csv")],
+        ["--config", str(project.config), "predict", "--data", str(bad), "--output", str(tmp_path / "o.csv")],
+        ["--config", str(project.config), "evaluate", "--data", str(bad)],
+    ]
+    code = "import sys; from {{ cookiecutter.package_name }}.cli import main; print(main(sys.argv[1:]), 'keras' in sys.modules)"
+    for argv in commands:
+        result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
+        assert result.stdout.split() == ["2", "False"], result.stderr
 
 
 def test_corrupt_or_missing_model_is_one_line(

@@ -53,15 +53,13 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _model_path(config: Config, args: argparse.Namespace) -> Path:
-    from .train import MODEL_FILE
+    from .artifacts import MODEL_FILE
 
     return Path(args.model) if args.model else Path(config.training.artifacts_dir) / MODEL_FILE
 
 
 def _train(config: Config, args: argparse.Namespace) -> None:
-    import keras
-
-    from .train import train
+    from .artifacts import prepare
 
     changes = _overrides(args)
     if args.resume:
@@ -72,8 +70,14 @@ def _train(config: Config, args: argparse.Namespace) -> None:
             )
     else:
         config = override(config, **changes)
+    # The data is read and checked before Keras starts: a refused file costs no backend start-up.
+    prepared = prepare(config, resume=args.resume)
+    import keras
+
+    from .train import train
+
     log.info("Keras %s, backend %s", keras.__version__, keras.backend.backend())
-    result = train(config, resume=args.resume)
+    result = train(prepared.config, resume=args.resume, prepared=prepared)
     metrics = result.metrics
     log.info(
         "test accuracy=%.4f loss=%.4f on %d held-out rows; val_accuracy=%.4f val_loss=%.4f; epochs=%d",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +11,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from .artifacts import card_path, read_card
 from .runtime import DataError
-
-#: Keys that ``model.json`` (the model card beside ``model.keras``) must hold.
-CARD_KEYS = ("features", "feature_types", "target", "classes", "dropped", "data", "split")
 
 
 def build_model(
@@ -69,10 +66,6 @@ class Trained:
         return list(self.card["classes"])
 
 
-def card_path(model_path: str | Path) -> Path:
-    return Path(model_path).with_suffix(".json")
-
-
 def load_keras_model(path: str | Path) -> keras.Model:
     """A ``.keras`` file as a model; a missing or damaged file is one :class:`DataError` line."""
     path = Path(path)
@@ -85,22 +78,14 @@ def load_keras_model(path: str | Path) -> keras.Model:
         raise DataError(f"{path}: not a readable Keras model ({first})") from None
 
 
-def load_trained(model_path: str | Path) -> Trained:
+def load_trained(model_path: str | Path, card: dict[str, Any] | None = None) -> Trained:
     """The model saved by ``train`` and its card; both must be present, readable and consistent."""
     model_path = Path(model_path)
-    card_file = card_path(model_path)
+    card = card if card is not None else read_card(model_path)
     model = load_keras_model(model_path)
-    try:
-        card = json.loads(card_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{card_file}: the model card is missing; train again to write it") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{card_file}: not a readable model card ({error})") from None
-    if not isinstance(card, dict) or any(key not in card for key in CARD_KEYS):
-        raise DataError(f"{card_file}: not a model card of this project (needs {', '.join(CARD_KEYS)})")
     shape = (model.input_shape[-1], model.output_shape[-1])
     if shape != (len(card["features"]), len(card["classes"])):
-        raise DataError(f"{card_file}: does not describe {model_path} (features and classes disagree)")
+        raise DataError(f"{card_path(model_path)}: does not describe {model_path} (features and classes disagree)")
     return Trained(model, card, model_path)
 
 

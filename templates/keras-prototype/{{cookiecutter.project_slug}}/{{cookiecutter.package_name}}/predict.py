@@ -1,16 +1,40 @@
-"""Scoring and prediction with a saved model: columns matched by name, labels through the model's own classes."""
+"""Scoring and prediction with a saved model: columns matched by name, labels through the model's own classes.
+
+The model card and the input file are checked before Keras is imported, so a mismatch is refused at once.
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
-from .data import check_columns, label_ids, numeric_features, read_table, write_table
-from .model import Trained, card_path, load_trained, probabilities, scores
+import numpy as np
+
+from .artifacts import METRICS_FILE, TEST_FILE, card_path, read_card
+from .data import (
+    Table,
+    check_columns,
+    label_ids,
+    numeric_features,
+    read_table,
+    write_table,
+)
 from .runtime import DataError, fingerprint, refuse_overwrite, write_metrics
-from .train import METRICS_FILE, TEST_FILE
 
 log = logging.getLogger(__name__)
+
+
+def _features(card: dict[str, Any], table: Table) -> np.ndarray:
+    """The model's feature columns of ``table``, by name; the label and dropped columns may be present too."""
+    check_columns(table, card["features"], [card["target"], *card["dropped"]])
+    return numeric_features(table, card["features"])
+
+
+def _probabilities(model_path: Path, card: dict[str, Any], features: np.ndarray) -> np.ndarray:
+    from .model import load_trained, probabilities
+
+    return probabilities(load_trained(model_path, card).model, features)
 
 
 def evaluate(model_path: str | Path, data: str | Path | None = None) -> dict[str, float]:
@@ -19,28 +43,32 @@ def evaluate(model_path: str | Path, data: str | Path | None = None) -> dict[str
     With ``data``, labels are mapped through the classes saved with the model (a file that lacks a
     class, or orders them differently, still scores correctly); a label the model never saw is refused.
     """
-    trained = load_trained(model_path)
+    model_path = Path(model_path)
+    card = read_card(model_path)
+    held_out = model_path.parent / TEST_FILE
     if data is None:
-        data = trained.path.parent / TEST_FILE
-        expected = trained.card.get("test_file", {}).get("fingerprint")
-        if not Path(data).is_file():
-            raise DataError(f"{data}: the held-out rows of the training run are missing; train again or pass --data")
-        if fingerprint(data) != expected:
-            raise DataError(f"{data}: changed since training, so it is no longer the held-out split; pass --data")
-    table = read_table(data)
-    if data != trained.path.parent / TEST_FILE and fingerprint(data) == trained.card["data"]["fingerprint"]:
+        if not held_out.is_file():
+            raise DataError(
+                f"{held_out}: the held-out rows of the training run are missing; train again or pass --data"
+            )
+        if fingerprint(held_out) != card.get("test_file", {}).get("fingerprint"):
+            raise DataError(f"{held_out}: changed since training, so it is no longer the held-out split; pass --data")
+    table = read_table(data if data is not None else held_out)
+    if data is not None and fingerprint(data) == card["data"]["fingerprint"]:
         log.warning(
             "%s is the training data: the model was fitted on most of these rows, so this score is optimistic "
             "(evaluate without --data scores only the held-out rows)",
             data,
         )
-    target = trained.card["target"]
-    check_columns(table, trained.features, [target, *trained.card["dropped"]])
-    if target not in table.header:
-        raise DataError(f"{table.source}: no {target!r} column with the true labels to score against")
-    labels = label_ids(table, target, trained.classes)
-    result = scores(probabilities(trained.model, numeric_features(table, trained.features)), labels)
-    write_metrics(trained.path.parent / METRICS_FILE, result)
+    features = _features(card, table)
+    if card["target"] not in table.header:
+        raise DataError(f"{table.source}: no {card['target']!r} column with the true labels to score against")
+    labels = label_ids(table, card["target"], card["classes"])
+
+    from .model import scores
+
+    result = scores(_probabilities(model_path, card, features), labels)
+    write_metrics(model_path.parent / METRICS_FILE, result)
     return result
 
 
@@ -50,14 +78,12 @@ def predict(model_path: str | Path, data: str | Path, output: str | Path) -> Pat
     The input's columns are matched to the model's features by name (any order); a missing feature or
     an unexpected column is refused. The output never replaces the input, the training data or a model file.
     """
-    trained: Trained = load_trained(model_path)
-    training_data = trained.card["data"]["path"]
-    artifacts = trained.path.parent
-    output = refuse_overwrite(output, data, training_data, artifacts / TEST_FILE, trained.path, card_path(trained.path))
+    model_path = Path(model_path)
+    card = read_card(model_path)
+    output = refuse_overwrite_all(output, data, card, model_path)
     table = read_table(data)
-    check_columns(table, trained.features, [trained.card["target"], *trained.card["dropped"]])
-    probs = probabilities(trained.model, numeric_features(table, trained.features))
-    classes = trained.classes
+    probs = _probabilities(model_path, card, _features(card, table))
+    classes = card["classes"]
     rows = (
         [classes[int(best)], *(f"{p:.6f}" for p in row)]
         for best, row in zip(probs.argmax(axis=1), probs.tolist(), strict=True)
@@ -65,3 +91,9 @@ def predict(model_path: str | Path, data: str | Path, output: str | Path) -> Pat
     written = write_table(output, ["prediction", *(f"probability_{name}" for name in classes)], rows)
     log.info("predicted %d rows of %s into %s", len(table.rows), table.source, written)
     return written
+
+
+def refuse_overwrite_all(output: str | Path, data: str | Path, card: dict[str, Any], model_path: Path) -> Path:
+    """``output`` unless it is the input, the training data, the held-out rows or one of the model's files."""
+    protected = (data, card["data"]["path"], model_path.parent / TEST_FILE, model_path, card_path(model_path))
+    return refuse_overwrite(output, *protected)

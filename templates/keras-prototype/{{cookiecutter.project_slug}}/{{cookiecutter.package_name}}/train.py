@@ -7,7 +7,6 @@ the checkpoint, and the test rows are scored once, at the end, for the metrics t
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 import shutil
@@ -20,30 +19,24 @@ from typing import Any
 import keras
 import numpy as np
 
-from .config import Config, config_from_dict
-from .data import (
-    Dataset,
-    Table,
-    ensure_writable,
-    load_training_table,
-    split,
-    subset_by_rows,
-    training_dataset,
-    write_table,
+from .artifacts import (
+    BACKUP_DIR,
+    CHECKPOINT_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    RUN_FILE,
+    TEST_FILE,
+    Prepared,
+    card_path,
+    prepare,
 )
-from .model import build_model, card_path, load_keras_model, probabilities, scores
-from .runtime import DataError, fingerprint, write_json, write_metrics
+from .config import Config
+from .data import Dataset, Table, ensure_writable, write_table
+from .model import build_model, load_keras_model, probabilities, scores
+from .runtime import fingerprint, write_json, write_metrics
 
 log = logging.getLogger(__name__)
-
-MODEL_FILE = "model.keras"
-CHECKPOINT_FILE = "checkpoint.keras"
-HISTORY_FILE = "history.csv"
-METRICS_FILE = "metrics.json"
-TEST_FILE = "test.csv"
-RUN_FILE = "run.json"
-BACKUP_DIR = "backup"
-_SPLITS = ("train_rows", "validation_rows", "test_rows")
 
 
 @dataclass(frozen=True)
@@ -179,56 +172,31 @@ def _test_rows_table(table: Table, test: Dataset) -> tuple[tuple[str, ...], list
     return table.header, [table.rows[i] for i in test.rows.tolist()]
 
 
-def _resume_state(artifacts_dir: Path) -> tuple[dict[str, Any], int]:
-    backup = artifacts_dir / BACKUP_DIR / "training_metadata.json"
-    run_file = artifacts_dir / RUN_FILE
-    if not backup.is_file() or not run_file.is_file():
-        raise DataError(
-            f"nothing to resume: {artifacts_dir / BACKUP_DIR} holds no interrupted run "
-            "(a finished run leaves none); run `train` without --resume"
-        )
-    try:
-        saved = json.loads(run_file.read_text(encoding="utf-8"))
-        epoch = int(json.loads(backup.read_text(encoding="utf-8"))["epoch"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise DataError(
-            f"{run_file}: the interrupted run's record is damaged ({error}); train without --resume"
-        ) from None
-    missing = [key for key in ("config", "fingerprint", "split") if key not in saved]
-    if missing:
-        raise DataError(f"{run_file}: the interrupted run's record lacks {', '.join(missing)}; train without --resume")
-    return saved, epoch
-
-
-def train(config: Config, *, resume: bool = False, callbacks: Sequence[keras.callbacks.Callback] = ()) -> TrainResult:
+def train(
+    config: Config,
+    *,
+    resume: bool = False,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    prepared: Prepared | None = None,
+) -> TrainResult:
     """Train on the configured data; save the model, its card, the held-out rows and the test metrics.
 
-    ``resume`` continues an interrupted run with the settings and split it started with.
+    ``resume`` continues an interrupted run with the settings and split it started with; ``prepared``
+    is the result of :func:`artifacts.prepare` when the caller has checked the data already.
     """
-    artifacts_dir = Path(config.training.artifacts_dir)
-    backup_dir = artifacts_dir / BACKUP_DIR
-    saved: dict[str, Any] = {}
-    epoch = 0
-    if resume:
-        saved, epoch = _resume_state(artifacts_dir)
-        config = config_from_dict(saved["config"], str(artifacts_dir / RUN_FILE))
     # Everything that can refuse the data runs before the first file is written.
-    table, digest = load_training_table(config.data)
-    dataset = training_dataset(table, config.data.target, config.data.drop)
-    if resume:
-        if digest != saved["fingerprint"]:
-            raise DataError(f"{table.source}: the data changed since the interrupted run; train without --resume")
-        train_set, validation_set, test_set = (subset_by_rows(dataset, saved["split"][key]) for key in _SPLITS)
-    else:
-        train_set, validation_set, test_set = split(
-            dataset, config.data.validation_split, config.data.test_split, config.data.seed
-        )
-    ensure_writable(artifacts_dir)
-    if resume:
+    prepared = prepared or prepare(config, resume=resume)
+    config, table, dataset = prepared.config, prepared.table, prepared.dataset
+    train_set, validation_set, test_set = prepared.train, prepared.validation, prepared.test
+    artifacts_dir = ensure_writable(config.training.artifacts_dir)
+    backup_dir = artifacts_dir / BACKUP_DIR
+    if prepared.resume_epoch is not None:
         log.info(
-            "resuming the interrupted run after epoch %d of %d, with its saved settings", epoch, config.training.epochs
+            "resuming the interrupted run after epoch %d of %d, with its saved settings",
+            prepared.resume_epoch,
+            config.training.epochs,
         )
-        _keep_history_rows(artifacts_dir / HISTORY_FILE, epoch)
+        _keep_history_rows(artifacts_dir / HISTORY_FILE, prepared.resume_epoch)
     else:
         if backup_dir.exists():
             log.warning(
@@ -237,14 +205,7 @@ def train(config: Config, *, resume: bool = False, callbacks: Sequence[keras.cal
             shutil.rmtree(backup_dir)
         write_json(
             artifacts_dir / RUN_FILE,
-            {
-                "config": config.to_dict(),
-                "fingerprint": digest,
-                "split": {
-                    key: part.rows.tolist()
-                    for key, part in zip(_SPLITS, (train_set, validation_set, test_set), strict=True)
-                },
-            },
+            {"config": config.to_dict(), "fingerprint": prepared.digest, "split": prepared.split_rows()},
         )
     log.info(
         "data: %s, %d rows, %d features, classes %s; train/validation/test rows %d/%d/%d",
@@ -256,7 +217,8 @@ def train(config: Config, *, resume: bool = False, callbacks: Sequence[keras.cal
         len(validation_set),
         len(test_set),
     )
-    result = fit(config, train_set, validation_set, artifacts_dir=artifacts_dir, resume=resume, callbacks=callbacks)
+    resuming = prepared.resume_epoch is not None
+    result = fit(config, train_set, validation_set, artifacts_dir=artifacts_dir, resume=resuming, callbacks=callbacks)
 
     test_scores = scores(probabilities(result.model, test_set.features), test_set.labels)
     header, test_rows = _test_rows_table(table, test_set)
@@ -271,11 +233,14 @@ def train(config: Config, *, resume: bool = False, callbacks: Sequence[keras.cal
         "target": config.data.target,
         "classes": list(dataset.classes),
         "dropped": list(config.data.drop),
-        "data": {"path": config.data.path or None, "source": table.source, "fingerprint": digest, "rows": len(dataset)},
-        # Row ids count the data rows of the source from 0 (line numbers minus the header, for a CSV).
-        "split": {
-            key: part.rows.tolist() for key, part in zip(_SPLITS, (train_set, validation_set, test_set), strict=True)
+        "data": {
+            "path": config.data.path or None,
+            "source": table.source,
+            "fingerprint": prepared.digest,
+            "rows": len(dataset),
         },
+        # Row ids count the data rows of the source from 0 (line numbers minus the header, for a CSV).
+        "split": prepared.split_rows(),
         "test_file": {"name": TEST_FILE, "fingerprint": fingerprint(test_file)},
         "config": config.to_dict(),
     }
