@@ -203,6 +203,8 @@ def train(
                 "discarding the backup of an interrupted run in %s (train --resume would continue it)", backup_dir
             )
             shutil.rmtree(backup_dir)
+        # A fresh run must never fall back on an earlier run's checkpoint (other data, other shape).
+        (artifacts_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
         write_json(
             artifacts_dir / RUN_FILE,
             {"config": config.to_dict(), "fingerprint": prepared.digest, "split": prepared.split_rows()},
