@@ -268,8 +268,8 @@ def test_interrupted_run_resumes_where_it_stopped(config_path: Path, capsys: pyt
     assert not (artifacts / "model.keras").exists()
     assert [row["epoch"] for row in _read_csv(artifacts / "history.csv")] == ["0", "1"]
 
-    assert main(["--config", config, "train", "--resume", "--epochs", "3"]) == 2
-    _one_error_line(capsys, "drop --epochs")
+    assert main(["--config", config, "train", "--resume", "--epochs", "3", "--data", "other.csv"]) == 2
+    _one_error_line(capsys, "drop --data, --epochs")
     assert main(["--config", config, "train", "--resume"]) == 0
     log = capsys.readouterr().err
     assert "resuming the interrupted run after epoch 2 of 12" in log

@@ -63,7 +63,8 @@ def _train(config: Config, args: argparse.Namespace) -> None:
 
     changes = _overrides(args)
     if args.resume:
-        conflicting = [f"--{name.replace('_', '-')}" for name in _TRAINING_OPTIONS if changes[name] is not None]
+        flags = {name: "--data" if name == "path" else f"--{name.replace('_', '-')}" for name in _TRAINING_OPTIONS}
+        conflicting = [flags[name] for name in _TRAINING_OPTIONS if changes[name] is not None]
         if conflicting:
             raise DataError(
                 f"--resume continues the interrupted run with its saved settings; drop {', '.join(conflicting)}"
