@@ -1,99 +1,262 @@
-"""Training: ``model.fit`` with early stopping, a best-model checkpoint and a CSV log."""
+"""Training: ``model.fit`` with early stopping, a best-model checkpoint, a CSV log and a backup to resume from.
+
+The data is split three ways (see :func:`data.split`): the validation rows steer early stopping and
+the checkpoint, and the test rows are scored once, at the end, for the metrics this run reports.
+"""
 
 from __future__ import annotations
 
+import csv
+import logging
+import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keras
+import numpy as np
 
+from .artifacts import (
+    BACKUP_DIR,
+    CHECKPOINT_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    RUN_FILE,
+    TEST_FILE,
+    Prepared,
+    card_path,
+    prepare,
+)
 from .config import Config
-from .data import Dataset, load_dataset, split
-from .model import build_model
+from .data import Dataset, Table, ensure_writable, write_table
+from .model import build_model, load_keras_model, probabilities, scores
+from .runtime import fingerprint, write_json, write_metrics
 
-MODEL_FILE = "model.keras"
-CHECKPOINT_FILE = "checkpoint.keras"
-HISTORY_FILE = "history.csv"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class FitResult:
-    """What one training run produced."""
+    """What one call of ``model.fit`` produced, scored on the validation rows."""
 
     model: keras.Model
     epochs_run: int
+    initial_epoch: int
     val_loss: float
     val_accuracy: float
     seconds: float
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A finished ``train``: the fit, the test scores and where everything was written."""
+
+    fit: FitResult
+    metrics: dict[str, float]
+    model_path: Path
+
+
+class LogEpochs(keras.callbacks.Callback):
+    """One log line per epoch, through the standard ``logging`` module."""
+
+    def __init__(self, epochs: int, level: int = logging.INFO) -> None:
+        super().__init__()
+        self.epochs, self.level = epochs, level
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        shown = " ".join(f"{name}={float(value):.4f}" for name, value in sorted((logs or {}).items()))
+        log.log(self.level, "epoch %d/%d %s", epoch + 1, self.epochs, shown)
+
+
+def _best_val_loss(history: Path) -> float | None:
+    """The lowest validation loss logged so far, so a resumed checkpoint keeps the true best epoch."""
+    if not history.is_file():
+        return None
+    with history.open(newline="") as handle:
+        values = [float(row["val_loss"]) for row in csv.DictReader(handle) if row.get("val_loss")]
+    return min(values) if values else None
+
+
+def _keep_history_rows(history: Path, epochs: int) -> None:
+    """Drop log rows of epochs after the backup (a run killed between the two writes logged one more)."""
+    if not history.is_file():
+        return
+    lines = history.read_text().splitlines(keepends=True)
+    history.write_text("".join(lines[: epochs + 1]))
 
 
 def fit(
     config: Config,
     train: Dataset,
     validation: Dataset,
-    num_classes: int,
     *,
     hidden_units: Sequence[int] | None = None,
     learning_rate: float | None = None,
     epochs: int | None = None,
     artifacts_dir: Path | None = None,
-    verbose: int | str = 0,
+    resume: bool = False,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    log_level: int = logging.INFO,
 ) -> FitResult:
     """Build a fresh model and fit it; keyword arguments override the config (the sweep uses them).
 
-    With ``artifacts_dir`` the run also checkpoints its best model and logs each epoch to CSV.
+    With ``artifacts_dir`` the run also checkpoints its best model, logs each epoch to CSV and backs
+    up its state after every epoch (``BackupAndRestore``), so an interrupted run can be resumed.
     """
     # Same seed, same initial weights and shuffling: runs differ only in what the arguments change.
     keras.utils.set_random_seed(config.data.seed)
+    epochs = config.training.epochs if epochs is None else epochs
     model = build_model(
         num_features=train.features.shape[1],
-        num_classes=num_classes,
+        num_classes=train.num_classes,
         hidden_units=config.model.hidden_units if hidden_units is None else hidden_units,
         dropout=config.model.dropout,
         learning_rate=config.training.learning_rate if learning_rate is None else learning_rate,
         normalize_on=train.features,
     )
-    callbacks: list[keras.callbacks.Callback] = [
-        # Restoring the best epoch's weights makes the returned model the one the metrics describe.
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.training.patience, restore_best_weights=True),
-    ]
+    chosen: list[keras.callbacks.Callback] = []
     if artifacts_dir is not None:
-        artifacts_dir.mkdir(parents=True, exist_ok=True)
-        callbacks += [
-            # Keeps the best model on disk while training runs, so an interrupted run is not lost.
-            keras.callbacks.ModelCheckpoint(artifacts_dir / CHECKPOINT_FILE, monitor="val_loss", save_best_only=True),
-            keras.callbacks.CSVLogger(str(artifacts_dir / HISTORY_FILE)),
+        history = artifacts_dir / HISTORY_FILE
+        chosen += [
+            # Restores weights, optimizer state and the epoch count at the start of fit when a backup
+            # exists; deletes the backup when fit ends normally.
+            keras.callbacks.BackupAndRestore(str(artifacts_dir / BACKUP_DIR)),
+            keras.callbacks.ModelCheckpoint(
+                artifacts_dir / CHECKPOINT_FILE,
+                monitor="val_loss",
+                save_best_only=True,
+                initial_value_threshold=_best_val_loss(history) if resume else None,
+            ),
+            keras.callbacks.CSVLogger(str(history), append=resume),
         ]
+    chosen += [
+        # Validation loss, never the test rows, decides when to stop and which weights to keep.
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.training.patience, restore_best_weights=True),
+        LogEpochs(epochs, log_level),
+        *callbacks,
+    ]
     started = time.perf_counter()
-    history = model.fit(
+    fitted = model.fit(
         train.features,
         train.labels,
         validation_data=(validation.features, validation.labels),
-        epochs=config.training.epochs if epochs is None else epochs,
+        epochs=epochs,
         batch_size=config.training.batch_size,
-        callbacks=callbacks,
-        verbose=verbose,
+        callbacks=chosen,
+        verbose=0,
     )
     seconds = time.perf_counter() - started
-    val_loss, val_accuracy = model.evaluate(validation.features, validation.labels, verbose=0)
-    return FitResult(model, len(history.epoch), float(val_loss), float(val_accuracy), seconds)
-
-
-def train(config: Config, verbose: int | str = 2) -> tuple[FitResult, Path]:
-    """Train on the configured data and save the model in the native ``.keras`` format."""
-    dataset = load_dataset(config.data)
-    train_set, validation_set = split(dataset, config.data.validation_split, config.data.seed)
-    artifacts_dir = Path(config.training.artifacts_dir)
-    result = fit(
-        config,
-        train_set,
-        validation_set,
-        num_classes=dataset.num_classes,
-        artifacts_dir=artifacts_dir,
-        verbose=verbose,
+    initial_epoch = fitted.epoch[0] if fitted.epoch else epochs
+    if artifacts_dir is not None and (artifacts_dir / CHECKPOINT_FILE).is_file():
+        # The checkpoint is the best epoch of the whole run, the part before an interruption included.
+        model = load_keras_model(artifacts_dir / CHECKPOINT_FILE)
+    validation_scores = scores(probabilities(model, validation.features), validation.labels)
+    epochs_run = fitted.epoch[-1] + 1 if fitted.epoch else epochs
+    return FitResult(
+        model, epochs_run, initial_epoch, validation_scores["loss"], validation_scores["accuracy"], seconds
     )
+
+
+def _save_model(model: keras.Model, path: Path) -> None:
+    # Keras insists on the .keras suffix; writing beside and renaming keeps the old model until the new one is whole.
+    partial = path.with_name(f".partial-{path.name}")
+    model.save(partial)
+    os.replace(partial, path)
+
+
+def _test_rows_table(table: Table, test: Dataset) -> tuple[tuple[str, ...], list[list[str]]]:
+    return table.header, [table.rows[i] for i in test.rows.tolist()]
+
+
+def train(
+    config: Config,
+    *,
+    resume: bool = False,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    prepared: Prepared | None = None,
+) -> TrainResult:
+    """Train on the configured data; save the model, its card, the held-out rows and the test metrics.
+
+    ``resume`` continues an interrupted run with the settings and split it started with; ``prepared``
+    is the result of :func:`artifacts.prepare` when the caller has checked the data already.
+    """
+    # Everything that can refuse the data runs before the first file is written.
+    prepared = prepared or prepare(config, resume=resume)
+    config, table, dataset = prepared.config, prepared.table, prepared.dataset
+    train_set, validation_set, test_set = prepared.train, prepared.validation, prepared.test
+    artifacts_dir = ensure_writable(config.training.artifacts_dir)
+    backup_dir = artifacts_dir / BACKUP_DIR
+    if prepared.resume_epoch is not None:
+        log.info(
+            "resuming the interrupted run after epoch %d of %d, with its saved settings",
+            prepared.resume_epoch,
+            config.training.epochs,
+        )
+        _keep_history_rows(artifacts_dir / HISTORY_FILE, prepared.resume_epoch)
+    else:
+        if backup_dir.exists():
+            log.warning(
+                "discarding the backup of an interrupted run in %s (train --resume would continue it)", backup_dir
+            )
+            shutil.rmtree(backup_dir)
+        # A fresh run must never fall back on an earlier run's checkpoint (other data, other shape).
+        (artifacts_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
+        write_json(
+            artifacts_dir / RUN_FILE,
+            {"config": config.to_dict(), "fingerprint": prepared.digest, "split": prepared.split_rows()},
+        )
+    log.info(
+        "data: %s, %d rows, %d features, classes %s; train/validation/test rows %d/%d/%d",
+        table.source,
+        len(dataset),
+        len(dataset.feature_names),
+        ", ".join(dataset.classes),
+        len(train_set),
+        len(validation_set),
+        len(test_set),
+    )
+    resuming = prepared.resume_epoch is not None
+    result = fit(config, train_set, validation_set, artifacts_dir=artifacts_dir, resume=resuming, callbacks=callbacks)
+
+    test_scores = scores(probabilities(result.model, test_set.features), test_set.labels)
+    header, test_rows = _test_rows_table(table, test_set)
+    test_file = write_table(artifacts_dir / TEST_FILE, header, test_rows)
     model_path = artifacts_dir / MODEL_FILE
-    result.model.save(model_path)
-    return result, model_path
+    _save_model(result.model, model_path)
+    card = {
+        "backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "features": list(dataset.feature_names),
+        "feature_types": {name: str(np.dtype("float32")) for name in dataset.feature_names},
+        "target": config.data.target,
+        "classes": list(dataset.classes),
+        "dropped": list(config.data.drop),
+        "data": {
+            "path": config.data.path or None,
+            "source": table.source,
+            "fingerprint": prepared.digest,
+            "rows": len(dataset),
+        },
+        # Row ids count the data rows of the source from 0 (line numbers minus the header, for a CSV).
+        "split": prepared.split_rows(),
+        "test_file": {"name": TEST_FILE, "fingerprint": fingerprint(test_file)},
+        "config": config.to_dict(),
+    }
+    write_json(card_path(model_path), card)
+    metrics = {
+        "accuracy": test_scores["accuracy"],
+        "loss": test_scores["loss"],
+        "val_accuracy": result.val_accuracy,
+        "val_loss": result.val_loss,
+        "epochs": float(result.epochs_run),
+        "train_rows": float(len(train_set)),
+        "validation_rows": float(len(validation_set)),
+        "test_rows": float(len(test_set)),
+        "seconds": round(result.seconds, 2),
+    }
+    write_metrics(artifacts_dir / METRICS_FILE, metrics)
+    return TrainResult(result, metrics, model_path)
