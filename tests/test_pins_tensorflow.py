@@ -107,11 +107,12 @@ def test_mps_on_macos_is_an_error_that_offers_cpu() -> None:
 
 STARTER_FILES = {
     ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "pyproject.toml", "requirements.txt",
-    "tests/conftest.py", "tests/test_data.py", "tests/test_distribute.py", "tests/test_training.py",
+    "config.toml", "tests/conftest.py", "tests/test_commands.py", "tests/test_data.py", "tests/test_distribute.py",
+    "tests/test_training.py",
     "tests/test_environment_check.py", "demo/check.py",  # the base layer's environment check
-    "tests/test_runtime.py", "demo/runtime.py",  # and its shared runtime
-    "demo/__init__.py", "demo/__main__.py", "demo/config.py", "demo/data.py", "demo/distribute.py",
-    "demo/export.py", "demo/model.py", "demo/train.py",
+    "tests/test_runtime.py", "demo/runtime.py", "demo/__main__.py",  # and its shared runtime and entry point
+    "demo/__init__.py", "demo/cli.py", "demo/config.py", "demo/data.py", "demo/distribute.py", "demo/evaluate.py",
+    "demo/export.py", "demo/model.py", "demo/predict.py", "demo/train.py",
 }
 
 
