@@ -13,7 +13,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import TrainConfig, load_config
-from {{ cookiecutter.package_name }}.data import write_synthetic_folder
+from {{ cookiecutter.package_name }}.data import SYNTHETIC_CLASSES, scan_image_folder, write_synthetic_folder
 from {{ cookiecutter.package_name }}.runtime import DataError
 from {{ cookiecutter.package_name }}.train import TrainResult
 
@@ -91,19 +91,26 @@ def test_predict_writes_class_names_and_probabilities(artifacts: Path, trained: 
     assert [row["path"] for row in csv.DictReader((tmp_path / "one.csv").open())] == [str(one)]
 
 
-@pytest.mark.parametrize("where", ["the input file", "inside the input folder"])
-def test_predict_never_overwrites_or_pollutes_its_input(artifacts: Path, tmp_path: Path, capsys, where: str) -> None:
+@pytest.mark.parametrize("where", ["the input file", "inside the input folder", "inside the training data"])
+def test_predict_never_overwrites_or_pollutes_its_input(
+    folder_config: TrainConfig, folder_trained: TrainResult, tmp_path: Path, capsys, where: str
+) -> None:
     data = write_synthetic_folder(tmp_path / "new", 9)
     image = next((data / "vertical").glob("*.png"))
     before = image.read_bytes()
-    if where == "the input file":
-        args = ["--data", str(image), "--output", str(image)]
-    else:
-        args = ["--data", str(data), "--output", str(data / "predictions.csv")]
-    assert main(["predict", *args, "--artifacts-dir", str(artifacts)]) == 2
-    assert _error_line(capsys).startswith("error: ")
+    output = {
+        "the input file": image,
+        "inside the input folder": data / "predictions.csv",
+        "inside the training data": folder_config.data_dir / "predictions.csv",
+    }[where]
+    source = image if where == "the input file" else data
+    assert (
+        main(["predict", "--data", str(source), "--output", str(output), "--model", str(folder_trained.export_path)])
+        == 2
+    )
+    assert "error: " in _error_line(capsys)
     assert image.read_bytes() == before
-    assert not (data / "predictions.csv").exists()
+    assert where == "the input file" or not output.exists()
 
 
 def test_a_corrupt_or_missing_model_is_one_line(artifacts: Path, trained: TrainResult, tmp_path: Path, capsys) -> None:
@@ -187,6 +194,34 @@ def test_a_bad_flag_is_one_line_exit_2(capsys) -> None:
         main(["train", "--epochs", "many"])
     assert exit_.value.code == 2
     assert "invalid int value: 'many'" in _error_line(capsys)
+
+
+def test_resume_uses_the_checkpoints_settings_and_refuses_contrary_flags(
+    config: TrainConfig, trained: TrainResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    artifacts = tmp_path / "artifacts"
+    shutil.copytree(config.checkpoint_dir, artifacts / "checkpoints")
+    monkeypatch.chdir(tmp_path)
+    # config.toml is what a fresh `train` reads; a resumed run keeps the checkpoint's settings.
+    (tmp_path / "config.toml").write_text("[train]\nlearning_rate = 0.5\nnum_examples = 600\n")
+
+    assert main(["train", "--resume", "--epochs", str(config.epochs + 1), "--artifacts-dir", str(artifacts)]) == 0
+    metrics = json.loads((artifacts / "metrics.json").read_text())
+    assert metrics["epochs"] == config.epochs + 1
+    assert metrics["accuracy"] > 0.9  # lr 0.5 would have wrecked the weights
+    assert metrics["test_images"] == trained.metrics["test_images"]  # the same 1536 images, the same split
+
+    assert (
+        main(["train", "--resume", "--learning-rate", "0.1", "--epochs", "9", "--artifacts-dir", str(artifacts)]) == 2
+    )
+    assert "--learning-rate 0.1 conflicts with the checkpoint's 0.003" in _error_line(capsys)
+
+
+def test_make_data_writes_an_image_folder_train_reads(tmp_path: Path) -> None:
+    assert main(["make-data", str(tmp_path / "data"), "--num-examples", "30"]) == 0
+    folder = scan_image_folder(tmp_path / "data")
+    assert folder.class_names == SYNTHETIC_CLASSES
+    assert len(folder.paths) == 30
 
 
 def test_make_data_never_writes_into_a_folder_with_files(tmp_path: Path, capsys) -> None:

@@ -3,6 +3,8 @@ overlap, refuses bad folders with one clear error, and batches come out right.""
 
 from __future__ import annotations
 
+import base64
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -59,19 +61,38 @@ def test_split_holds_out_every_class_in_validation_and_test() -> None:
         stratified_split(np.repeat(np.arange(3, dtype=np.int32), [40, 10, 2]), ("a", "b", "c"), 0.15, 0.15, 0)
 
 
-def test_images_of_any_size_and_colour_come_out_one_shape(tmp_path: Path) -> None:
+# The classic 1x1 GIF, and a 2x2 24-bit BMP: formats TensorFlow decodes but cannot encode.
+_GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+_BMP_PIXELS = bytes(range(12)) + bytes(range(100, 112))  # two rows of 2 pixels, 6 bytes + 2 padding each
+_BMP = (
+    b"BM"
+    + struct.pack("<IHHI", 54 + 16, 0, 0, 54)
+    + struct.pack("<IiiHHIIiiII", 40, 2, 2, 1, 24, 0, 16, 2835, 2835, 0, 0)
+    + _BMP_PIXELS[:6]
+    + b"\0\0"
+    + _BMP_PIXELS[12:18]
+    + b"\0\0"
+)
+
+
+def test_images_of_any_format_size_and_colour_come_out_one_shape(tmp_path: Path) -> None:
     shapes = {"a": [(20, 20, 3), (9, 30, 1)], "b": [(12, 12, 4), (64, 48, 3)], "c": [(16, 16, 1), (5, 5, 3)]}
     for name, sizes in shapes.items():
         (tmp_path / name).mkdir()
         for i, shape in enumerate(sizes * 2):
             pixels = np.random.default_rng(i).integers(0, 256, size=shape, dtype=np.uint8)
             tf.io.write_file(str(tmp_path / name / f"{i}.png"), tf.io.encode_png(pixels))
+    rgb = np.random.default_rng(0).integers(0, 256, size=(10, 14, 3), dtype=np.uint8)
+    tf.io.write_file(str(tmp_path / "a" / "photo.JPG"), tf.io.encode_jpeg(rgb))
+    (tmp_path / "b" / "icon.gif").write_bytes(_GIF)
+    (tmp_path / "c" / "old.bmp").write_bytes(_BMP)
     (tmp_path / "a" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")  # hidden files are not data
+    (tmp_path / "README.txt").write_text("top-level files belong to no class")
 
     examples = load_examples(TrainConfig(data_dir=tmp_path, image_size=16, channels=3))
 
     loaded = list(examples.train.concatenate(examples.validation).concatenate(examples.test).as_numpy_iterator())
-    assert len(loaded) == 12
+    assert len(loaded) == 15
     assert {image.shape for image, _ in loaded} == {(16, 16, 3)}
 
 
