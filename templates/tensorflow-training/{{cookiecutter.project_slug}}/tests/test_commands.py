@@ -84,11 +84,9 @@ def test_predict_writes_class_names_and_probabilities(artifacts: Path, trained: 
     np.testing.assert_allclose(sums, 1.0, atol=1e-4)
 
     one = next((data / "vertical").glob("*.png"))
-    assert (
-        main(["predict", "--data", str(one), "--output", str(tmp_path / "one.csv"), "--artifacts-dir", str(artifacts)])
-        == 0
-    )
-    assert [row["path"] for row in csv.DictReader((tmp_path / "one.csv").open())] == [str(one)]
+    assert main(["predict", "--data", str(one), "--artifacts-dir", str(artifacts)]) == 0
+    default_output = artifacts / "predictions.csv"  # without --output
+    assert [row["path"] for row in csv.DictReader(default_output.open())] == [str(one)]
 
 
 @pytest.mark.parametrize("where", ["the input file", "inside the input folder", "inside the training data"])
@@ -168,11 +166,15 @@ def test_train_on_bad_images_is_one_line_exit_2_nothing_written(tmp_path: Path, 
     assert not artifacts.exists()
 
 
-def test_settings_come_from_toml_then_flags(tmp_path: Path, capsys) -> None:
+def test_settings_come_from_toml_then_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     settings = tmp_path / "config.toml"
     settings.write_text("[train]\nepochs = 9\nlearning_rate = 0.01\n")
     config = load_config(settings, {"epochs": 2, "seed": None})
     assert (config.epochs, config.learning_rate, config.seed) == (2, 0.01, TrainConfig().seed)
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "config.toml").write_text("[train]\nepochs = 9\n")
+    monkeypatch.chdir(tmp_path / "project")
+    assert load_config().epochs == 9  # config.toml of the folder the command runs in
 
     for text, message in [
         ("[train]\nepochs = 'many'\n", "[train] epochs must be an integer"),
