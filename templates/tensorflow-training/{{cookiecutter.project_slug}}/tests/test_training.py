@@ -138,6 +138,9 @@ def test_resume_refuses_a_checkpoint_without_its_metadata(
     (copied.checkpoint_dir / "metadata.json").unlink()
     with pytest.raises(DataError, match="what the checkpoint was trained on is unknown"):
         train(copied, resume=True)
+    (copied.checkpoint_dir / "metadata.json").write_text('{"settings": [], "splits": 1, "source": 2, "class_names": 3}')
+    with pytest.raises(DataError, match="metadata.json: missing or unreadable"):
+        train(copied, resume=True)
 
 
 def test_tensorboard_summaries_are_written(artifacts: Path) -> None:

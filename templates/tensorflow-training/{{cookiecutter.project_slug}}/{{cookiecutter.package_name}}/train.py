@@ -54,6 +54,8 @@ def saved_run(checkpoint_dir: Path) -> dict[str, Any]:
         missing = {"settings", "splits", "source", "class_names"} - set(saved)
         if missing:
             raise KeyError(sorted(missing))
+        if not all(isinstance(saved[key], dict) for key in ("settings", "splits", "source")):
+            raise TypeError("settings, splits and source must be tables")
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise DataError(
             f"{checkpoint_dir / METADATA}: missing or unreadable ({type(e).__name__}), so what the "
