@@ -109,12 +109,13 @@ STARTER_FILES = {
     ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "pyproject.toml", "requirements.txt",
     ".github/zizmor.yml", ".pre-commit-config.yaml",  # the base layer's lint and CI settings
     ".scaffold/base.json.gz",  # what scaffold update merges against
-    "tests/conftest.py", "tests/test_data.py", "tests/test_distribute.py", "tests/test_training.py",
+    "config.toml", "tests/conftest.py", "tests/test_commands.py", "tests/test_data.py", "tests/test_distribute.py",
+    "tests/test_training.py",
     "tests/test_environment_check.py", "demo/check.py",  # the base layer's environment check
-    "tests/test_runtime.py", "demo/runtime.py",  # and its shared runtime
+    "tests/test_runtime.py", "demo/runtime.py", "demo/__main__.py",  # and its shared runtime and entry point
     "tests/test_gpu_check.py", "demo/gpu_check.py",  # and its GPU probe
-    "demo/__init__.py", "demo/__main__.py", "demo/config.py", "demo/data.py", "demo/distribute.py",
-    "demo/export.py", "demo/model.py", "demo/train.py",
+    "demo/__init__.py", "demo/cli.py", "demo/config.py", "demo/data.py", "demo/distribute.py", "demo/evaluate.py",
+    "demo/export.py", "demo/model.py", "demo/predict.py", "demo/train.py",
 }
 
 

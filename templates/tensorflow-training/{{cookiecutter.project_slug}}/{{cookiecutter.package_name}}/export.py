@@ -1,25 +1,39 @@
-"""SavedModel export with a serving signature, and loading it back for predictions.
+"""SavedModel export with a serving signature and the record of what it was trained on; loading both back.
 
 Exports go to numbered folders (``export/1``, ``export/2``, ...), the layout TensorFlow Serving
-watches: it serves the highest number and picks up new ones as training writes them.
+watches: it serves the highest number and picks up new ones as training writes them. Each holds a
+``metadata.json`` beside the SavedModel (class names, image shape, data fingerprint, the held-out
+test images), which ``evaluate`` and ``predict`` check; TensorFlow Serving ignores it.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from .runtime import DataError, write_json
+
 SIGNATURE = "serving_default"
+METADATA = "metadata.json"
 
 
-def export_saved_model(model: keras.Model, class_names: tuple[str, ...], export_dir: Path) -> Path:
+def export_saved_model(
+    model: keras.Model, class_names: tuple[str, ...], export_dir: Path, metadata: Mapping[str, Any]
+) -> Path:
     """Save ``model`` as the next numbered SavedModel under ``export_dir`` and return its path.
 
     Signature ``serving_default``: ``images`` float32 ``(batch, size, size, channels)`` in [0, 1]
     -> ``probabilities`` ``(batch, classes)``, ``class_id`` int32 and ``class_name`` string.
+    It is written under a temporary name and renamed when complete, so a server watching
+    ``export_dir`` never loads half a model.
     """
     image_shape = tuple(model.inputs[0].shape[1:])
     names = tf.constant(class_names)
@@ -34,7 +48,11 @@ def export_saved_model(model: keras.Model, class_names: tuple[str, ...], export_
     module.model = model  # tracked, so the SavedModel holds the weights
     module.serve = serve
     path = export_dir / str(_latest_version(export_dir) + 1)
-    tf.saved_model.save(module, str(path), signatures={SIGNATURE: serve})
+    partial = export_dir / f".partial-{path.name}"
+    shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted export of ours
+    tf.saved_model.save(module, str(partial), signatures={SIGNATURE: serve})
+    write_json(partial / METADATA, {**metadata, "class_names": list(class_names)})
+    os.replace(partial, path)
     return path
 
 
@@ -47,16 +65,30 @@ def latest_export(export_dir: Path) -> Path:
     """The newest numbered export under ``export_dir``."""
     version = _latest_version(export_dir)
     if version == 0:
-        raise FileNotFoundError(f"no SavedModel under {export_dir}: run `train` first")
+        raise DataError(f"no SavedModel under {export_dir}: run `train` first, or pass --model")
     return export_dir / str(version)
 
 
 class Predictor:
-    """A loaded SavedModel; knows its input shape from the serving signature."""
+    """A loaded SavedModel and its metadata; knows its input shape from the serving signature."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._serve = tf.saved_model.load(str(path)).signatures[SIGNATURE]
+        if not (path / "saved_model.pb").is_file():
+            raise DataError(f"{path}: not a SavedModel folder (no saved_model.pb)")
+        try:
+            self.metadata: dict[str, Any] = json.loads((path / METADATA).read_text(encoding="utf-8"))
+            self.class_names = tuple(str(name) for name in self.metadata["class_names"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise DataError(
+                f"{path / METADATA}: missing or unreadable ({type(e).__name__}); "
+                "without it the model's classes and held-out images are unknown"
+            ) from None
+        try:
+            self._serve = tf.saved_model.load(str(path)).signatures[SIGNATURE]
+        except Exception as e:  # noqa: BLE001 -- a corrupt SavedModel fails in protobuf, TF or Python alike
+            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise DataError(f"{path}: not a loadable SavedModel ({reason[:200]})") from None
         spec = self._serve.structured_input_signature[1]["images"]
         self.image_size, self.channels = int(spec.shape[1]), int(spec.shape[3])
 

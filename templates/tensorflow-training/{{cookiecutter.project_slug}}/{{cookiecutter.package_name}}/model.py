@@ -16,6 +16,9 @@ def build_model(image_size: int, channels: int, num_classes: int) -> keras.Model
     x = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
     x = layers.MaxPooling2D()(x)
     x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
-    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.MaxPooling2D()(x)
+    # Flatten, not global pooling: where a stroke is (a digit's loop, a bar's offset) is information.
+    x = layers.Flatten()(x)
+    x = layers.Dense(64, activation="relu")(x)
     outputs = layers.Dense(num_classes, name="logits")(x)
     return keras.Model(inputs, outputs, name="classifier")
