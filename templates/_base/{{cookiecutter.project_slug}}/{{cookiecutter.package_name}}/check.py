@@ -441,8 +441,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--record", help="the project's .scaffold.json (default: here, else the project root)")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
-    parser.add_argument("--require-gpu", action="store_true",
-                        help="fail when the framework cannot use the GPU this project is pinned for (no CPU fallback)")
+    parser.add_argument(
+        "--require-gpu",
+        action="store_true",
+        help="fail when the framework cannot use the GPU this project is pinned for (no CPU fallback)",
+    )
     args = parser.parse_args(argv)
     path = find_record(args.record)
     try:

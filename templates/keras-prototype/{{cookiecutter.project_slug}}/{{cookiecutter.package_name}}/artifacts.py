@@ -48,7 +48,8 @@ class Prepared:
     resume_epoch: int | None = None
 
     def split_rows(self) -> dict[str, list[int]]:
-        return {key: part.rows.tolist() for key, part in zip(SPLITS, (self.train, self.validation, self.test), strict=True)}
+        parts = (self.train, self.validation, self.test)
+        return {key: part.rows.tolist() for key, part in zip(SPLITS, parts, strict=True)}
 
 
 def _resume_state(artifacts_dir: Path) -> tuple[dict[str, Any], int]:
@@ -63,7 +64,9 @@ def _resume_state(artifacts_dir: Path) -> tuple[dict[str, Any], int]:
         saved = json.loads(run_file.read_text(encoding="utf-8"))
         epoch = int(json.loads(backup.read_text(encoding="utf-8"))["epoch"])
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise DataError(f"{run_file}: the interrupted run's record is damaged ({error}); train without --resume") from None
+        raise DataError(
+            f"{run_file}: the interrupted run's record is damaged ({error}); train without --resume"
+        ) from None
     missing = [key for key in ("config", "fingerprint", "split") if not isinstance(saved, dict) or key not in saved]
     if missing:
         raise DataError(f"{run_file}: the interrupted run's record lacks {', '.join(missing)}; train without --resume")

@@ -5,7 +5,13 @@ import logging
 import pytest
 import torch
 
-from {{ cookiecutter.package_name }}.data import Schema, class_labels, make_spirals, read_table, stratified_split
+from {{ cookiecutter.package_name }}.data import (
+    Schema,
+    class_labels,
+    make_spirals,
+    read_table,
+    stratified_split,
+)
 from {{ cookiecutter.package_name }}.runtime import DataError, EnvironmentProblem
 
 

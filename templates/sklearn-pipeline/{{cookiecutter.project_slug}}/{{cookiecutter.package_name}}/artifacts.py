@@ -67,7 +67,7 @@ def load(folder: str | Path) -> tuple[Any, dict[str, Any]]:
         raise DataError(f"no trained model in {folder} ({MODEL} and {METADATA}); run `train` first")
     try:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # UnicodeDecodeError is one too
         metadata = None
     # A metadata file from an older template (or another tool) has no schema to check the data against.
     if not isinstance(metadata, dict) or not isinstance(metadata.get("schema"), dict):

@@ -90,7 +90,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise EnvironmentProblem(
             f"{path}: reading Parquet needs pyarrow ({e}); pip install -r requirements.txt"
         ) from None
-    except (MemoryError, RecursionError):
+    except MemoryError:
+        raise
+    except RecursionError:
         raise
     except Exception as e:  # noqa: BLE001 - pyarrow raises many types for a damaged file; all mean the same here
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
