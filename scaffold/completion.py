@@ -1,11 +1,13 @@
-"""Shell completion of option values: the identifiers of CONTRACT.md, offered where an option takes one.
+"""The identifiers of CONTRACT.md on the command line: their shell completion and their one case rule.
 
 typer completes commands and option names itself (``scaffold --install-completion``); the values come from here,
 attached by parameter name to every command, so the vocabulary lives once (``scaffold.models`` and the catalog)
 instead of beside each option's declaration. The catalog is read only while completing, never on a normal run.
 
-Case: every identifier is lowercase ASCII, words joined by ``-`` (``big-data``, ``cuda-12.8``); completion
-offers them so, and matches what was typed in any case.
+Case: every identifier is lowercase ASCII, words joined by ``-`` (``big-data``, ``cuda-12.8``). The command line
+takes them in any case and lowercases them before anything checks them (``--framework PyTorch`` is ``pytorch``);
+completion offers the lowercase form; output and ``.scaffold.json`` always hold it. The library takes them as
+written, lowercase.
 """
 
 from __future__ import annotations
@@ -79,12 +81,27 @@ def candidates(param_name: str, incomplete: str, ctx: Any = None) -> list[str]:
     return [v for v in source(ctx) if v.startswith(prefix)]
 
 
+def lowercase(value: Any) -> Any:
+    """The case rule: a value (or each value of a repeated option) in lowercase; anything else as it is."""
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, list | tuple):
+        return type(value)(lowercase(v) for v in value)
+    return value
+
+
 def attach(command: Any) -> Any:
-    """Give every parameter of ``command`` (a click command or group, recursively) its value completion."""
+    """Give every identifier parameter of ``command`` (a click command or group, recursively) its value
+    completion and the case rule."""
     for param in getattr(command, "params", ()):
-        if param.name in VALUES and getattr(param, "_custom_shell_complete", None) is None:
+        if param.name not in VALUES:
+            continue
+        if getattr(param, "_custom_shell_complete", None) is None:
             # click's documented hook (Parameter(shell_complete=...)), set after typer built the command
             param._custom_shell_complete = (lambda ctx, p, incomplete: candidates(p.name, incomplete, ctx))
+        process = param.process_value
+        # Before typer's conversion and every check of ours, so each check sees the lowercase identifier.
+        param.process_value = (lambda ctx, value, process=process: process(ctx, lowercase(value)))
     for sub in (getattr(command, "commands", None) or {}).values():
         attach(sub)
     return command

@@ -95,7 +95,12 @@ def _ask_text(message: str, check: Callable[[str], Any], choices: Iterable[str] 
             return str(e)
         return True
 
-    completer = WordCompleter(list(choices), ignore_case=True) if choices else None
+    import re
+
+    # The word to complete is everything back to a space or comma ("tabular-c"), not prompt_toolkit's default
+    # word, which stops at the hyphen and would turn "tabular-c" into "tabular-clustering". (The text is searched
+    # reversed, hence the anchor at the start.)
+    completer = WordCompleter(list(choices), ignore_case=True, pattern=re.compile(r"^[^\s,]+")) if choices else None
     try:
         # unsafe_ask: questionary's ask() would swallow Ctrl-C and print its own line; the caller says one line.
         text = questionary.text(message, validate=validate, completer=completer, complete_while_typing=False,

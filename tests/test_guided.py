@@ -222,3 +222,35 @@ def test_completion_offers_the_contract_identifiers(tmp_path: Path) -> None:
            "COMP_CWORD": "3"}
     result = subprocess.run([sys.executable, "-m", "scaffold"], env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["small", "large", "big-data"], result.stderr
+
+
+def test_the_case_rule_identifiers_in_any_case_mean_the_lowercase_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Case Demo", "--framework", "Keras", "--target",
+                             "CPU", "--backend", "Torch", "--task", "Images", "--need", "Custom-Layers", "--no-input",
+                             "-o", str(out)], capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert result.returncode == 0, result.stderr
+    record = json.loads((out / "case-demo" / ".scaffold.json").read_text())
+    assert (record["framework"], record["target"], record["answers"]["backend"]) == ("keras", "cpu", "torch")
+    assert record["answers"]["situation"] == {"task": "images", "need": ["custom-layers"]}
+    bad = subprocess.run([sys.executable, "-m", "scaffold", "recommend", "--Task", "images"], capture_output=True,
+                         text=True, env=_env(tmp_path), timeout=60)
+    assert bad.returncode == 2  # option names are exact; only the values are identifiers
+
+
+def test_tab_completes_a_name_at_the_question(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, "Tab", "--dry-run", "--experience", "beginner", "--math", "weak", "-o", str(tmp_path / "o"))
+    child.expect(_prompt("Task"))
+    child.send("tabular-c\t")
+    child.expect("classification")  # completed on the screen, the whole hyphenated word (not "tabular-clustering")
+    child.sendline("")
+    for label in QUESTIONS[3:]:
+        _ask(child, label, "")
+    _ask(child, "Framework", "")
+    _ask(child, "Target", "cpu")
+    _ask(child, "Go on", "no")
+    assert _finish(child) == 1
+    shown = child.logfile_read.text
+    assert "situation:  experience beginner, math weak, task tabular-classification" in shown
+    assert shown.rstrip().endswith("failed: not generated (answered no); nothing was written")
+    assert not (tmp_path / "o").exists()
