@@ -138,7 +138,8 @@ def new(
 
             chosen = guide(name=name, framework=framework, framework_version=framework_version, target=target,
                            platform=platform, python=python, options=options, profile=profile,
-                           given=given_on_command_line(ctx), dry_run=dry_run, setup=setup)
+                           given=given_on_command_line(ctx), dry_run=dry_run, setup=setup, output_dir=output_dir,
+                           force=force)
             name, framework, target, options = chosen.name, chosen.framework, chosen.target, dict(chosen.options)
             profile, setup = chosen.profile, chosen.setup
         elif name is None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .errors import ScaffoldError, UsageError
+from .errors import DestinationError, ScaffoldError, UsageError
 from .models import QUESTION_HINTS, SITUATION, VALUE_HINTS, Machine, PinSet, Profile
 
 SKIP = "skip"
@@ -148,7 +149,21 @@ def given_on_command_line(ctx: Any) -> frozenset[str]:
                      if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE")
 
 
-def _ask_name() -> str:
+def _taken(output_dir: str | Path, name: str, force: bool) -> str | None:
+    """Why ``name``'s folder cannot be generated into (it holds files and there is no --force), else None."""
+    from .naming import slugify
+
+    slug, _ = slugify(name)
+    dest = Path(output_dir).expanduser() / slug
+    try:
+        if dest.is_dir() and any(dest.iterdir()) and not force:
+            return f"{dest} exists and is not empty; choose another name (or run again with --force to replace it)"
+    except OSError:
+        return None  # the generator says what is wrong with the folder, once, with the whole reason
+    return None
+
+
+def _ask_name(output_dir: str | Path, force: bool) -> str:
     from .naming import slugify
 
     def parse(text: str) -> str:
@@ -159,6 +174,9 @@ def _ask_name() -> str:
             slugify(name)
         except ScaffoldError as e:
             raise ValueError(str(e).splitlines()[0]) from None
+        problem = _taken(output_dir, name, force)
+        if problem:
+            raise ValueError(problem)
         return name
 
     _echo("Project name: what it is called, e.g. Churn Model (its folder is churn-model)")
@@ -215,6 +233,8 @@ def guide(
     given: frozenset[str],
     dry_run: bool,
     setup: bool,
+    output_dir: str | Path = ".",
+    force: bool = False,
 ) -> Guided:
     """Ask, one by one, for everything the command line did not give; return the choices.
 
@@ -223,13 +243,13 @@ def guide(
     try:
         return _guide(name=name, framework=framework, framework_version=framework_version, target=target,
                       platform=platform, python=python, options=options, profile=profile, given=given,
-                      dry_run=dry_run, setup=setup)
+                      dry_run=dry_run, setup=setup, output_dir=output_dir, force=force)
     except KeyboardInterrupt:  # between two questions (detection, ranking): the same one line
         raise Cancelled(130) from None
 
 
 def _guide(*, name, framework, framework_version, target, platform, python, options, profile, given, dry_run,
-           setup) -> Guided:
+           setup, output_dir, force) -> Guided:
     from . import api
     from .catalog import default_catalog
     from .recommender import rank
@@ -240,8 +260,10 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
         raise UsageError(f"--framework {framework!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
     asked: list[str] = []
     if name is None:
-        name = _ask_name()
+        name = _ask_name(output_dir, force)
         asked.append("name")
+    elif (problem := _taken(output_dir, name, force)) is not None:
+        raise DestinationError(problem)  # before any question: no answer would be used
 
     if framework is None:
         profile, situation_asked = _ask_situation(profile, given)

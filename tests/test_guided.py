@@ -242,7 +242,9 @@ def test_tab_completes_a_name_at_the_question(tmp_path: Path) -> None:
     child = _spawn(tmp_path, "Tab", "--dry-run", "--experience", "beginner", "--math", "weak", "-o", str(tmp_path / "o"))
     child.expect(_prompt("Task"))
     child.send("tabular-c\t")
-    child.expect("classification")  # completed on the screen, the whole hyphenated word (not "tabular-clustering")
+    # Completed on the screen: the whole hyphenated word (prompt_toolkit draws only the added "lassification"),
+    # not "tabular-clustering".
+    child.expect("lassification")
     child.sendline("")
     for label in QUESTIONS[3:]:
         _ask(child, label, "")
@@ -254,3 +256,30 @@ def test_tab_completes_a_name_at_the_question(tmp_path: Path) -> None:
     assert "situation:  experience beginner, math weak, task tabular-classification" in shown
     assert shown.rstrip().endswith("failed: not generated (answered no); nothing was written")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "taken").mkdir(parents=True)
+    (out / "taken" / "notes.txt").write_text("mine\n")
+    env = {**_env(tmp_path), "SCAFFOLD_INSTALLER": "uv", "UV_OFFLINE": "1", "UV_CACHE_DIR": str(tmp_path / "uv")}
+    child = pexpect.spawn(sys.executable, ["-m", "scaffold", "new", "-o", str(out), "--framework", "sklearn",
+                                           "--target", "cpu"], env=env, cwd=str(tmp_path), encoding="utf-8",
+                          timeout=60, dimensions=(50, 100))
+    child.logfile_read = _Log()
+    _ask(child, "Project name", "Taken")
+    child.expect("exists and is not empty")  # the reason (the rest of the line wraps at the terminal's width)
+    child.send("\x15")
+    child.sendline("Fresh")
+    _ask(child, "Go on", "")
+    _ask(child, "Set up", "")  # Enter: yes
+    # Offline with an empty uv cache the install cannot succeed: the step is named, the project kept.
+    assert _finish(child) == 1, child.logfile_read.text
+    shown = child.logfile_read.text
+    assert "[1/3] create the virtual environment (.venv): done" in shown
+    assert "failed: setup step 2/3 (install the pins with uv) failed" in shown and "Traceback" not in shown
+    assert (out / "fresh" / ".scaffold.json").is_file() and (out / "taken" / "notes.txt").read_text() == "mine\n"
+    refused = subprocess.run([sys.executable, "-m", "scaffold", "new", "Taken", "-o", str(out), "--no-input",
+                              "--dry-run", "-f", "sklearn", "-t", "cpu"], capture_output=True, text=True, env=env,
+                             timeout=60)
+    assert refused.returncode == 2 and "exists and is not empty" in refused.stderr
