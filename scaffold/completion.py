@@ -25,7 +25,8 @@ def _catalog_targets(ctx: Any) -> list[str]:
 
     catalog = default_catalog()
     chosen = _chosen_framework(ctx)
-    fws = [catalog.get(chosen)] if chosen in catalog.frameworks else list(catalog.frameworks.values())
+    fws = [catalog.get(chosen)] if chosen is not None and chosen in catalog.frameworks \
+        else list(catalog.frameworks.values())
     return list(dict.fromkeys([*_TARGET_WORDS, *(t for fw in fws for t in fw.targets)]))
 
 
@@ -41,7 +42,8 @@ def _versions(ctx: Any) -> list[str]:
 
     catalog = default_catalog()
     chosen = _chosen_framework(ctx)
-    fws = [catalog.get(chosen)] if chosen in catalog.frameworks else list(catalog.frameworks.values())
+    fws = [catalog.get(chosen)] if chosen is not None and chosen in catalog.frameworks \
+        else list(catalog.frameworks.values())
     return list(dict.fromkeys(r.version for fw in fws for r in fw.releases))
 
 

@@ -11,6 +11,7 @@ a bad answer says why under the prompt and the same question stays open. Ctrl-C 
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -202,7 +203,7 @@ def _ask_situation(profile: Profile, given: frozenset[str]) -> tuple[Profile, li
             _echo()
             _echo(f"{label}: {QUESTION_HINTS[option]}; numbers or names, separated by commas")
             _listing(listed, hints, width=width)
-            needs = _ask_text(f"{label} [{SKIP}]:", lambda text, listed=listed: match_many(text, listed), listed)
+            needs = _ask_text(f"{label} [{SKIP}]:", functools.partial(match_many, choices=listed), listed)
             continue
         answer = ask_choice(label, QUESTION_HINTS[option], (*choices, SKIP), SKIP, hints=hints)
         values[option] = None if answer == SKIP else answer

@@ -63,6 +63,8 @@ def venv_python(project: Path) -> Path:
 def plan(project: Path, package: str, python: str, installer: str) -> tuple[Step, ...]:
     """The commands ``--setup`` runs, in order (pure, so it is shown and tested without running them)."""
     venv_py = str(venv_python(project))
+    create: tuple[str, ...]
+    install: tuple[str, ...]
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if installer == "uv":
         # uv makes the venv for the project's Python even when it is not this interpreter's (it finds or
