@@ -210,6 +210,12 @@ def _ask_situation(profile: Profile, given: frozenset[str]) -> tuple[Profile, li
     return make_profile(**values, needs=needs), asked
 
 
+def _target_order(name: str) -> tuple[str, tuple[int, ...]]:
+    # cuda before cuda-12.6 before cuda-12.9 before cuda-13.0: as a person scans a list of versions
+    accelerator, _, version = name.partition("-")
+    return accelerator, tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
 def _machine_line(machine: Machine) -> str:
     facts = machine.as_dict()
     accel = facts.get("accelerator") or "cpu"
@@ -295,7 +301,7 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
         reason = next((n for n in proposal.notes if n.startswith("auto:")), "")
         proposed = proposal.target.name
         _echo(f"Proposed target: {proposed}" + (f" ({reason.removeprefix('auto: ')})" if reason else ""))
-        choices = list(dict.fromkeys([proposed, "cpu", *fw.targets]))
+        choices = list(dict.fromkeys([proposed, "cpu", *sorted(fw.targets, key=_target_order)]))
 
         def target_problem(t: str) -> str | None:
             try:

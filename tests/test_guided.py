@@ -169,6 +169,8 @@ def test_no_input_never_prompts_and_needs_the_name(tmp_path: Path) -> None:
     assert _finish(child) == 2
     assert child.logfile_read.text.strip().splitlines() == [
         "error: missing the project NAME: scaffold new NAME [options] (at a terminal, without --no-input, it is asked)"]
+    child = _spawn(tmp_path, "--json", "-o", str(tmp_path / "out"))
+    assert _finish(child) == 2 and child.logfile_read.text.startswith("error: missing the project NAME")
     child = _spawn(tmp_path, "Quiet", "--no-input", "--dry-run", "-o", str(tmp_path / "out"))
     assert _finish(child) == 0
     assert "?" not in child.logfile_read.text.split("Would write")[0]
