@@ -11,12 +11,12 @@ import sys
 
 import typer
 
-from .errors import ScaffoldError
+from .errors import ScaffoldError, UsageError
 
 app = typer.Typer(
     name="scaffold",
     help="Recommend an ML framework for your situation and generate a starter pinned for your hardware.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -92,7 +92,9 @@ def recommend(
 
 @app.command()
 def new(
-    name: str = typer.Argument(..., help="project name, e.g. \"Churn Model\" (the folder is its slug: churn-model)"),
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="project name, e.g. \"Churn Model\" (the folder is its slug: "
+                                      "churn-model); asked at a terminal when left out"),
     framework: str | None = typer.Option(None, "--framework", "-f",
                                             help="sklearn | pytorch | keras | tensorflow | spark | sagemaker "
                                                  "(default: the top recommendation for the situation)"),
@@ -115,6 +117,8 @@ def new(
                               "the target, resolved with uv (needs the network)"),
     no_input: bool = typer.Option(False, "--no-input", help="never prompt"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
+    setup: bool = typer.Option(False, "--setup", help="then create .venv in the project, install the pins (uv, else "
+                               "pip; SCAFFOLD_INSTALLER=pip|uv chooses), train once and print the metrics"),
     experience: str | None = _exp,
     math: str | None = _math,
     task: str | None = _task,
@@ -124,7 +128,7 @@ def new(
     goal: str | None = _goal,
     need: list[str] | None = _need,
 ) -> None:
-    """Generate a starter project, pinned for the target hardware."""
+    """Generate a starter project, pinned for the target hardware (at a terminal: asks for what is not given)."""
     from .api import generate
 
     options = {k: v for k, v in {"backend": backend, "cluster": cluster,
@@ -132,8 +136,18 @@ def new(
     try:
         profile = _profile(experience, math, task, data_size, infra, time_frame, goal, need)
         interactive = not no_input and not as_json and _isatty(sys.stdin) and _isatty(sys.stdout)
-        if framework is None and interactive:
-            framework = _ask_framework(profile)
+        if interactive:
+            from .guided import given_on_command_line, guide
+
+            chosen = guide(name=name, framework=framework, framework_version=framework_version, target=target,
+                           platform=platform, python=python, options=options, profile=profile,
+                           given=given_on_command_line(ctx), dry_run=dry_run, setup=setup, output_dir=output_dir,
+                           force=force)
+            name, framework, target, options = chosen.name, chosen.framework, chosen.target, dict(chosen.options)
+            profile, setup = chosen.profile, chosen.setup
+        elif name is None:
+            raise UsageError("missing the project NAME: scaffold new NAME [options] (at a terminal, without "
+                             "--no-input, it is asked)")
         answers = {k: v for k, v in {
             "name": name, "framework": framework, "framework_version": framework_version, "target": target,
             "platform": platform, "python": python, **options, "situation": profile.as_dict() or None,
@@ -145,6 +159,8 @@ def new(
         _fail(e)
     if as_json:
         typer.echo(json.dumps(project.as_dict(), indent=2))
+        if setup and not dry_run:
+            _setup(project, err=True)
         return
     if project.recommendation is not None:
         best = project.recommendation.best
@@ -162,28 +178,25 @@ def new(
         for f in project.files:
             typer.echo(f"  {f}")
         return
+    if setup:
+        _setup(project, err=False)
+        return
     typer.echo("Next steps:")
     for step in project.next_steps:
         typer.echo(f"  {step}")
 
 
-def _ask_framework(profile) -> str:
-    """Ask until the answer is a listed number or framework id (any case); end of input stops."""
-    from .catalog import default_catalog
-    from .recommender import rank
+def _setup(project, err: bool) -> None:
+    from .setup_run import run_with_progress
 
-    ranking = rank(profile, default_catalog()).ranking
-    for i, r in enumerate(ranking, 1):
-        typer.echo(f"  {i}. {r.framework:<11} {r.name}")
-    ids = [r.framework for r in ranking]
-    while True:
-        answer = str(typer.prompt("Framework (number or name)", default=ids[0])).strip().lower()
-        if answer.isdigit() and 1 <= int(answer) <= len(ids):
-            return ids[int(answer) - 1]
-        if answer in ids:
-            return answer
-        typer.echo(f"error: {answer!r} is not one of the choices; answer 1-{len(ids)} or one of: {', '.join(ids)}",
-                   err=True)
+    try:
+        run_with_progress(project.path, project.package, project.pins.target.python,
+                          echo=lambda line: typer.echo(line, err=err), err=err)
+    except ScaffoldError as e:
+        _fail(e)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: setup stopped; the project is kept at {project.path}", err=True)
+        raise typer.Exit(130) from None
 
 
 def _isatty(stream) -> bool:
@@ -462,7 +475,13 @@ def run(argv: list[str]) -> int:
     sys.stdout = _Output(real_stdout)
     try:
         _refuse_repeats(argv)
-        result = app(args=argv, prog_name="scaffold", standalone_mode=False)
+        import typer.main
+
+        from .completion import attach
+
+        # Built here rather than by app() so that option values complete too (scaffold/completion.py).
+        command = attach(typer.main.get_command(app))
+        result = command(args=argv, prog_name="scaffold", standalone_mode=False)
         sys.stdout.flush()
         return result if isinstance(result, int) else 0
     except Interrupted as e:

@@ -1,0 +1,109 @@
+"""The identifiers of CONTRACT.md on the command line: their shell completion and their one case rule.
+
+typer completes commands and option names itself (``scaffold --install-completion``); the values come from here,
+attached by parameter name to every command, so the vocabulary lives once (``scaffold.models`` and the catalog)
+instead of beside each option's declaration. The catalog is read only while completing, never on a normal run.
+
+Case: every identifier is lowercase ASCII, words joined by ``-`` (``big-data``, ``cuda-12.8``). The command line
+takes them in any case and lowercases them before anything checks them (``--framework PyTorch`` is ``pytorch``);
+completion offers the lowercase form; output and ``.scaffold.json`` always hold it. The library takes them as
+written, lowercase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .models import FRAMEWORK_IDS, PLATFORMS, PYTHONS, SITUATION
+
+_TARGET_WORDS = ("auto", "cpu", "cuda", "rocm", "mps")
+
+
+def _catalog_targets(ctx: Any) -> list[str]:
+    from .catalog import default_catalog
+
+    catalog = default_catalog()
+    chosen = _chosen_framework(ctx)
+    fws = [catalog.get(chosen)] if chosen is not None and chosen in catalog.frameworks \
+        else list(catalog.frameworks.values())
+    return list(dict.fromkeys([*_TARGET_WORDS, *(t for fw in fws for t in fw.targets)]))
+
+
+def _chosen_framework(ctx: Any) -> str | None:
+    value = (getattr(ctx, "params", None) or {}).get("framework")
+    if isinstance(value, list | tuple):
+        value = value[0] if len(value) == 1 else None
+    return value if isinstance(value, str) else None
+
+
+def _versions(ctx: Any) -> list[str]:
+    from .catalog import default_catalog
+
+    catalog = default_catalog()
+    chosen = _chosen_framework(ctx)
+    fws = [catalog.get(chosen)] if chosen is not None and chosen in catalog.frameworks \
+        else list(catalog.frameworks.values())
+    return list(dict.fromkeys(r.version for fw in fws for r in fw.releases))
+
+
+def _starter_option(name: str) -> Callable[[Any], list[str]]:
+    def values(ctx: Any) -> list[str]:
+        from .catalog import default_catalog
+
+        return list(dict.fromkeys(c for fw in default_catalog().frameworks.values()
+                                  if name in fw.options for c in fw.options[name].choices))
+    return values
+
+
+def _fixed(values: Iterable[str]) -> Callable[[Any], list[str]]:
+    listed = list(values)
+    return lambda ctx: listed
+
+
+VALUES: dict[str, Callable[[Any], list[str]]] = {
+    "framework": _fixed(FRAMEWORK_IDS),
+    "framework_version": _versions,
+    "target": _catalog_targets,
+    "platform": _fixed(PLATFORMS),
+    "python": _fixed(PYTHONS),
+    **{option: _fixed(values) for option, values in SITUATION.items()},
+    "backend": _starter_option("backend"),
+    "cluster": _starter_option("cluster"),
+    "algorithm_framework": _starter_option("algorithm_framework"),
+}
+
+
+def candidates(param_name: str, incomplete: str, ctx: Any = None) -> list[str]:
+    """The values of ``param_name`` that start with ``incomplete`` (any case)."""
+    source = VALUES.get(param_name)
+    if source is None:
+        return []
+    prefix = incomplete.lower()
+    return [v for v in source(ctx) if v.startswith(prefix)]
+
+
+def lowercase(value: Any) -> Any:
+    """The case rule: a value (or each value of a repeated option) in lowercase; anything else as it is."""
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, list | tuple):
+        return type(value)(lowercase(v) for v in value)
+    return value
+
+
+def attach(command: Any) -> Any:
+    """Give every identifier parameter of ``command`` (a click command or group, recursively) its value
+    completion and the case rule."""
+    for param in getattr(command, "params", ()):
+        if param.name not in VALUES:
+            continue
+        if getattr(param, "_custom_shell_complete", None) is None:
+            # click's documented hook (Parameter(shell_complete=...)), set after typer built the command
+            param._custom_shell_complete = (lambda ctx, p, incomplete: candidates(p.name, incomplete, ctx))
+        process = param.process_value
+        # Before typer's conversion and every check of ours, so each check sees the lowercase identifier.
+        param.process_value = (lambda ctx, value, process=process: process(ctx, lowercase(value)))
+    for sub in (getattr(command, "commands", None) or {}).values():
+        attach(sub)
+    return command
