@@ -101,7 +101,7 @@ def check_own_data(proof: Proof) -> dict:
     assert data["features"].read_bytes() == before
     ragged = proof.path / "own" / "ragged.csv"
     ragged.write_text(data["two_classes"].read_text() + "1.0,2.0\n")
-    _fails(proof, "evaluate", "--data", str(ragged), message="cannot read it")
+    _fails(proof, "evaluate", "--data", str(ragged), message="alformed")
     return trained
 
 

@@ -85,6 +85,12 @@ def test_predict_returns_every_row_with_the_datas_own_labels(trained, tmp_path):
         assert total == pytest.approx(1.0)
     right = sum(r["prediction"] == s[-1] for r, s in zip(scored, rows, strict=True))
     assert right >= 20
+    # Not a .csv path: a folder of CSV part files, as Spark writes to any storage.
+    folder = tmp_path / "scored"
+    assert main(["predict", "--data", str(new), "--output", str(folder), *trained["args"]]) == 0
+    parts = sorted(folder.glob("part-*.csv"))
+    assert parts
+    assert sum(len(p.read_text().splitlines()) - 1 for p in parts) == 30
 
 
 def test_predict_never_overwrites_its_input_or_the_training_data(trained, capsys):
