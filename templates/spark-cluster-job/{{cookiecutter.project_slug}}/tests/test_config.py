@@ -10,7 +10,7 @@ from {{ cookiecutter.package_name }}.runtime import DataError
 def test_bundled_config_loads_with_its_cluster_option():
     config = load_config(PROJECT / "conf" / "job.toml")
     assert (config.path, config.target, config.exclude) == ("data/customers.csv", "churned", ("customer_id",))
-    assert config.cluster == "local"
+    assert config.cluster == "{{ cookiecutter.options.cluster }}"
 
 
 def test_other_data_infers_its_own_columns():
