@@ -4,12 +4,19 @@ tests/test_pins_resolve.py resolves each of them with uv for its platform and Py
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from packaging.requirements import Requirement
 
+from scaffold import generate
 from scaffold.catalog import default_catalog
 from scaffold.hardware import TargetSpec
 from scaffold.pins import resolve
+
+from .generated import check_project
 
 UV_PLATFORM = {
     "linux-x86_64": "x86_64-manylinux_2_28",
@@ -58,3 +65,44 @@ def test_unsupported_python_lists_the_valid_ones():
     with pytest.raises(Exception, match=r"3\.10, 3\.11"):
         resolve(default_catalog(), "spark", target=TargetSpec("cpu"), platform="linux-x86_64", python="3.12",
                 framework_version="3.5")
+
+
+# ---- the starter renders, and lints clean, for every cluster option and release (habits 7 and 12) ----
+
+STARTER_FILES = {
+    ".github/workflows/ci.yml", ".gitignore", ".scaffold.json", "README.md", "pyproject.toml", "requirements.txt",
+    "conf/job.toml", "conf/local.conf", "conf/standalone.conf", "conf/yarn.conf", "conf/kubernetes.conf",
+    "conf/log4j2.properties", "data/customers.csv",
+    "demo/__init__.py", "demo/__main__.py", "demo/check.py", "demo/runtime.py",  # the base layer
+    "demo/cli.py", "demo/compat.py", "demo/config.py", "demo/data.py", "demo/job.py", "demo/pipeline.py",
+    "demo/sparkerrors.py", "demo/spark_platform.json", "demo/store.py", "demo/submit.py",
+    "tests/conftest.py", "tests/test_compat.py", "tests/test_config.py", "tests/test_data.py", "tests/test_job.py",
+    "tests/test_pipeline.py", "tests/test_submit.py",
+    "tests/test_environment_check.py", "tests/test_runtime.py",  # the base layer
+}
+CLUSTERS = default_catalog().get("spark").options["cluster"].choices
+# The base layer's files are linted by their owner's tests.
+BASE_FILES = ("demo/check.py", "tests/test_environment_check.py")
+
+
+def _ruff(path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["ruff", *args, "--exclude", ",".join(BASE_FILES), "."], cwd=path, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("cluster", CLUSTERS)
+@pytest.mark.parametrize("version", sorted({r.version for r in default_catalog().get("spark").releases}))
+def test_every_cluster_option_renders_lint_clean(tmp_path, cluster, version):
+    release = next(r for r in default_catalog().get("spark").releases if r.version == version)
+    project = generate("Demo", framework="spark", target="cpu", framework_version=version, platform="linux-x86_64",
+                       python=release.python[-1], options={"cluster": cluster}, output_dir=tmp_path)
+    path = Path(project.path)
+    check_project(path)
+    assert {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()} == STARTER_FILES
+    assert f'cluster = "{cluster}"' in (path / "conf" / "job.toml").read_text()
+    assert not (path / "conf" / "job.ini").exists()
+    if shutil.which("ruff") is None:
+        pytest.skip("ruff is not on PATH")
+    for args in (("check", "--isolated"), ("check",), ("format", "--check")):
+        result = _ruff(path, *args)
+        assert result.returncode == 0, f"ruff {' '.join(args)}:\n{result.stdout}{result.stderr}"

@@ -4,16 +4,25 @@ from pathlib import Path
 import pyspark
 import pytest
 
-from {{ cookiecutter.package_name }}.compat import JavaError, SparkPlatform, check_java, load_platform, parse_java_major
+from {{ cookiecutter.package_name }}.compat import (
+    JavaError,
+    SparkPlatform,
+    check_java,
+    load_platform,
+    parse_java_major,
+)
 
 
-@pytest.mark.parametrize(("output", "major"), [
-    ('java version "1.8.0_392"\nJava(TM) SE Runtime Environment', "8"),
-    ('openjdk version "11.0.22" 2024-01-16', "11"),
-    ('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment', "17"),
-    ('openjdk version "21" 2023-09-19', "21"),
-    ('openjdk version "25-ea" 2025-09-16', "25"),
-])
+@pytest.mark.parametrize(
+    ("output", "major"),
+    [
+        ('java version "1.8.0_392"\nJava(TM) SE Runtime Environment', "8"),
+        ('openjdk version "11.0.22" 2024-01-16', "11"),
+        ('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment', "17"),
+        ('openjdk version "21" 2023-09-19', "21"),
+        ('openjdk version "25-ea" 2025-09-16', "25"),
+    ],
+)
 def test_parse_java_major(output, major):
     assert parse_java_major(output) == major
 

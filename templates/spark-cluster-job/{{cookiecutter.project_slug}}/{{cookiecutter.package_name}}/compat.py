@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from importlib import resources
 
+from .runtime import EnvironmentProblem
+
 
 @dataclass(frozen=True)
 class SparkPlatform:
@@ -25,8 +27,8 @@ class SparkPlatform:
     python: str
 
 
-class JavaError(RuntimeError):
-    """Raised when Java is missing or of a version this Spark release does not support."""
+class JavaError(EnvironmentProblem):
+    """Raised when Java is missing or of a version this Spark release does not support; exit status 1."""
 
 
 def load_platform() -> SparkPlatform:

@@ -1,29 +1,69 @@
-"""The job's settings (``conf/job.ini``) and Spark's per-cluster settings (``conf/<cluster>.conf``)."""
+"""The job's settings (``conf/job.toml`` plus command-line overrides) and where its data may live.
+
+Spark's own settings per cluster stay in ``conf/<cluster>.conf`` (``spark-defaults.conf`` form), because
+the same file is handed to ``spark-submit --properties-file``.
+"""
 
 from __future__ import annotations
 
-import configparser
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
 
-INPUT_FORMATS = ("csv", "parquet", "table")
-TASKS = ("classification", "regression")
+from .runtime import DataError, read_toml
+
+DEFAULT_CONFIG = Path("conf") / "job.toml"
+FORMATS = ("auto", "csv", "parquet", "table")
+TASKS = ("auto", "classification", "regression")
 TUNERS = ("cross-validator", "train-validation-split")
 CLUSTERS = ("local", "standalone", "yarn", "kubernetes")
+JOBS = ("train", "evaluate", "predict")
 
-
-class ConfigError(ValueError):
-    """Raised when ``job.ini`` or a Spark properties file is invalid; the message names the key."""
+# section -> key -> (type, default); the type is also what the TOML value must be.
+SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
+    "data": {
+        "path": ("str", "data/customers.csv"),
+        "format": ("str", "auto"),
+        "table": ("str", ""),
+        "target": ("str", "churned"),
+        "task": ("str", "auto"),
+        "exclude": ("list[str]", []),
+        "categorical": ("list[str]", []),
+        "numeric": ("list[str]", []),
+        "test_fraction": ("float", 0.2),
+        "seed": ("int", 42),
+    },
+    "tuning": {
+        "tuner": ("str", "train-validation-split"),
+        "folds": ("int", 3),
+        "train_ratio": ("float", 0.8),
+        "reg_params": ("list[float]", [0.01, 0.1]),
+        "elastic_net_params": ("list[float]", [0.0]),
+        "max_iter": ("int", 30),
+    },
+    "output": {
+        "model_dir": ("str", "artifacts/model"),
+        "metrics": ("str", "artifacts/metrics.json"),
+        "predictions": ("str", "artifacts/predictions.csv"),
+    },
+    "submit": {
+        "cluster": ("str", "local"),
+    },
+}
 
 
 @dataclass(frozen=True)
 class JobConfig:
-    """Everything the training job needs to know; see ``conf/job.ini`` for what each field means."""
+    """Everything the job needs; ``conf/job.toml`` says what each field means."""
 
-    input_format: str
-    input_path: str
+    path: str
+    format: str
+    table: str
     target: str
     task: str
+    exclude: tuple[str, ...]
     categorical: tuple[str, ...]
     numeric: tuple[str, ...]
     test_fraction: float
@@ -35,96 +75,160 @@ class JobConfig:
     elastic_net_params: tuple[float, ...]
     max_iter: int
     model_dir: str
-    metrics_path: str
+    metrics: str
+    predictions: str
     cluster: str
 
 
-def _location(value: str, base: Path) -> str:
-    """Resolve a local relative path against ``base``; leave URIs (hdfs://, s3a://, file:) alone.
-
-    Executors do not share the driver's working directory, so Spark must be handed absolute paths.
-    """
-    if not value or "://" in value or value.startswith("file:"):
-        return value
-    path = Path(value)
-    return str(path if path.is_absolute() else (base / path).resolve())
-
-
-def _names(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-def _floats(section: configparser.SectionProxy, key: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(part) for part in _names(section[key]))
-    except ValueError as e:
-        raise ConfigError(f"[{section.name}] {key}: expected comma-separated numbers ({e})") from e
-
-
-def _choice(section: configparser.SectionProxy, key: str, allowed: tuple[str, ...]) -> str:
-    value = section.get(key, "").strip()
-    if value not in allowed:
-        raise ConfigError(f"[{section.name}] {key} = {value!r}: expected one of {', '.join(allowed)}")
+def _typed(where: str, kind: str, value: Any) -> Any:
+    ok = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, int | float) and not isinstance(value, bool),
+        "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "list[float]": isinstance(value, list)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value),
+    }[kind]
+    if not ok:
+        raise DataError(f"{where} = {value!r}: expected {kind.replace('list[', 'a list of ').rstrip(']')}")
+    if kind == "float":
+        return float(value)
+    if kind.startswith("list"):
+        return tuple(float(v) for v in value) if kind == "list[float]" else tuple(value)
     return value
 
 
-def load_job_config(path: str | Path, base: Path | None = None) -> JobConfig:
-    """Parse ``job.ini``; relative data paths are resolved against ``base`` (default: the current directory)."""
-    path = Path(path)
-    parser = configparser.ConfigParser(inline_comment_prefixes=("#",))
-    if not parser.read(path, encoding="utf-8"):
-        raise ConfigError(f"{path}: no such config file")
-    base = base or Path.cwd()
-    try:
-        source, model, tuning, output = parser["input"], parser["model"], parser["tuning"], parser["output"]
-        fmt = _choice(source, "format", INPUT_FORMATS)
-        location = source["table"] if fmt == "table" else _location(source["path"], base)
-        tuner = _choice(tuning, "tuner", TUNERS)
-        config = JobConfig(
-            input_format=fmt,
-            input_path=location,
-            target=model["target"].strip(),
-            task=_choice(model, "task", TASKS),
-            categorical=_names(model.get("categorical", "")),
-            numeric=_names(model.get("numeric", "")),
-            test_fraction=model.getfloat("test_fraction", 0.2),
-            seed=model.getint("seed", 42),
-            tuner=tuner,
-            folds=tuning.getint("folds", 3),
-            train_ratio=tuning.getfloat("train_ratio", 0.8),
-            reg_params=_floats(tuning, "reg_params"),
-            elastic_net_params=_floats(tuning, "elastic_net_params"),
-            max_iter=tuning.getint("max_iter", 30),
-            model_dir=_location(output["model_dir"], base),
-            metrics_path=_location(output["metrics"], base),
-            cluster=_choice(parser["submit"], "cluster", CLUSTERS),
-        )
-    except KeyError as e:
-        raise ConfigError(f"{path}: missing section or key {e}") from e
-    except ValueError as e:
-        if isinstance(e, ConfigError):
-            raise
-        raise ConfigError(f"{path}: {e}") from e
-    if not config.target or not (config.categorical or config.numeric):
-        raise ConfigError(f"{path}: [model] needs a target and at least one categorical or numeric column")
+def _validate(config: JobConfig, source: str) -> JobConfig:
+    def fail(section: str, key: str, expected: str) -> None:
+        raise DataError(f"{source}: [{section}] {key} = {getattr(config, key)!r}: expected {expected}")
+
+    for section, key, allowed in (
+        ("data", "format", FORMATS),
+        ("data", "task", TASKS),
+        ("tuning", "tuner", TUNERS),
+        ("submit", "cluster", CLUSTERS),
+    ):
+        if getattr(config, key) not in allowed:
+            fail(section, key, "one of " + ", ".join(allowed))
+    if not config.target.strip():
+        fail("data", "target", "a column name")
+    if config.format == "table" and not config.table:
+        fail("data", "table", "a table name when format = 'table'")
+    if config.format != "table" and not config.path:
+        fail("data", "path", "a CSV or Parquet file")
     if not 0 < config.test_fraction < 1:
-        raise ConfigError(f"{path}: [model] test_fraction must be between 0 and 1")
+        fail("data", "test_fraction", "a number between 0 and 1")
+    if not 0 < config.train_ratio < 1:
+        fail("tuning", "train_ratio", "a number between 0 and 1")
+    if config.folds < 2:
+        fail("tuning", "folds", "at least 2")
+    if config.max_iter < 1:
+        fail("tuning", "max_iter", "at least 1")
+    if not config.reg_params or any(v < 0 for v in config.reg_params):
+        fail("tuning", "reg_params", "a non-empty list of numbers >= 0")
+    if not config.elastic_net_params or any(not 0 <= v <= 1 for v in config.elastic_net_params):
+        fail("tuning", "elastic_net_params", "a non-empty list of numbers between 0 and 1")
+    overlap = set(config.categorical) & set(config.numeric)
+    if overlap:
+        raise DataError(f"{source}: columns listed as both categorical and numeric: {', '.join(sorted(overlap))}")
     return config
 
 
-def read_spark_properties(path: str | Path) -> dict[str, str]:
-    """Read a file in ``spark-defaults.conf`` form (``key value`` per line, ``#`` comments).
+def load_config(config_path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> JobConfig:
+    """``config_path`` (TOML) with ``overrides`` (None = keep the file's value) applied and validated.
 
-    The same file is handed to ``spark-submit --properties-file`` for clusters, so local runs and
-    cluster runs take their Spark settings from one place.
+    A ``path`` override (``--data``) means other data: the file's column lists describe the file's data,
+    so ``exclude``, ``categorical`` and ``numeric`` are inferred again unless they are overridden too.
     """
+    raw = read_toml(config_path)
+    values: dict[str, Any] = {}
+    for section, keys in SCHEMA.items():
+        given = raw.pop(section, {})
+        if not isinstance(given, dict):
+            raise DataError(f"{config_path}: [{section}] must be a table")
+        unknown = sorted(set(given) - set(keys))
+        if unknown:
+            raise DataError(
+                f"{config_path}: [{section}] has unknown keys {', '.join(unknown)}; allowed: {', '.join(keys)}"
+            )
+        for key, (kind, default) in keys.items():
+            values[key] = _typed(f"{config_path}: [{section}] {key}", kind, given.get(key, default))
+    if raw:
+        raise DataError(f"{config_path}: unknown sections {', '.join(sorted(raw))}; allowed: {', '.join(SCHEMA)}")
+    config = JobConfig(**values)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = sorted(set(given) - {f.name for f in fields(JobConfig)})
+    if unknown:
+        raise TypeError(f"unknown overrides: {unknown}")  # a programming error, not the user's
+    if "path" in given:
+        given.setdefault("format", "auto")
+        for key in ("exclude", "categorical", "numeric"):
+            given.setdefault(key, ())
+    for key in ("exclude", "categorical", "numeric", "reg_params", "elastic_net_params"):
+        if key in given:
+            given[key] = tuple(given[key])
+    return _validate(
+        replace(config, **given), f"{config_path} (with command-line overrides)" if given else str(config_path)
+    )
+
+
+# ---- where data may live ----
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_uri(location: str) -> bool:
+    """``hdfs://...``, ``s3a://...``, ``file:///...``: a location every node resolves the same way."""
+    return bool(_URI.match(location))
+
+
+def is_local_master(master: str) -> bool:
+    return master == "local" or master.startswith(("local[", "local-cluster"))
+
+
+def locate(location: str, master: str, what: str) -> str:
+    """The URI Spark is given for ``location``; a plain path only when the driver and executors share a disk.
+
+    On a cluster a relative or absolute path means "this machine": the executors would read (and write the
+    model to) their own local disks, so it is refused rather than silently resolved.
+    """
+    if is_uri(location):
+        return location
+    if not is_local_master(master):
+        raise DataError(
+            f"{what} {location!r} is a path on this machine, but the master is {master}: executors cannot "
+            "see the driver's disk; give a URI every node reaches (hdfs://..., s3a://..., abfss://..., "
+            "or file:///... on a mount that every node shares)"
+        )
+    return Path(location).expanduser().resolve().as_uri()
+
+
+def local_path(location: str) -> Path | None:
+    """The file on this machine that ``location`` names, or None for remote storage."""
+    if not is_uri(location):
+        return Path(location).expanduser().resolve()
+    parsed = urlparse(location)
+    if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+        return Path(unquote(parsed.path))
+    return None
+
+
+def read_spark_properties(path: str | Path) -> dict[str, str]:
+    """A file in ``spark-defaults.conf`` form (``key value`` per line, ``#`` comments) as a dict."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: Spark properties file not found") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text") from None
     properties: dict[str, str] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 1)
         if len(parts) != 2:
-            raise ConfigError(f"{path}:{number}: expected 'key value', got {line!r}")
+            raise DataError(f"{path}:{number}: expected 'key value', got {line!r}")
         properties[parts[0]] = parts[1].strip()
     return properties
