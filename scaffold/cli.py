@@ -105,7 +105,7 @@ def new(
     backend: str | None = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
     cluster: str | None = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
     algorithm_framework: str | None = typer.Option(None, "--algorithm-framework",
-                                                      help="SageMaker container: sklearn | pytorch | tensorflow"),
+                                                      help="SageMaker container: sklearn | pytorch"),
     force: bool = typer.Option(False, "--force", help="replace an existing, non-empty project folder"),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the files that would be written; write nothing"),
     lock: bool = typer.Option(False, "--lock", help="also write requirements.lock: the full tree, hash-pinned for "
