@@ -87,3 +87,40 @@ def test_bad_shared_tables_are_reported_with_file_and_key(frameworks, file, old,
     with pytest.raises(CatalogError) as e:
         load_catalog(frameworks)
     assert message in str(e.value)
+
+
+# ---- no version literal outside the catalog ----
+
+def _pinned_distributions(catalog) -> set[str]:
+    reqs = [*catalog.tooling.values(), *catalog.build_requires,
+            *(r for sets in load_shared().companions.values() for r in sets.requires)]
+    for fw in catalog.frameworks.values():
+        for rel in fw.releases:
+            reqs += [*rel.requires, *rel.dev_requires, *(r for v in rel.variants for r in v.requirements)]
+    return {Requirement(r).name.lower() for r in reqs}
+
+
+def test_the_pinned_distributions_are_the_catalogs(catalog):
+    names = _pinned_distributions(catalog)
+    assert {"numpy", "torch", "scikit-learn", "tensorflow", "keras", "pyspark", "sagemaker-core", "pytest",
+            "threadpoolctl", "nvidia-cuda-runtime-cu12"} <= names
+
+
+def test_no_version_literal_of_a_pinned_distribution_in_code_or_templates(catalog):
+    """A version lives in frameworks/ only: `name==X.Y` of anything the catalog pins may not appear in
+    scaffold/ or templates/ (a copy there goes stale the day the catalog moves)."""
+    names = sorted(_pinned_distributions(catalog), key=len, reverse=True)
+    literal = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in names) + r")(\[[^\]]*\])?\s*==\s*\d",
+                         re.IGNORECASE)
+    found = []
+    for root in ("scaffold", "templates"):
+        for path in sorted((ROOT / root).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # binary files hold no requirement lines
+            found += [f"{path.relative_to(ROOT)}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1)
+                      if literal.search(line)]
+    assert not found, "version literals outside frameworks/:\n" + "\n".join(found)
