@@ -506,6 +506,50 @@ def _tooling(path: Path, errors: list[str]) -> dict[str, Any]:
     return {"tooling": dict(pins), "build_requires": build, "pypi_url": pypi}
 
 
+@dataclass(frozen=True)
+class NewestClaim:
+    """A pin the catalog says is the newest release covering every Python it applies to."""
+
+    framework: str
+    release: str
+    requirement: str  # as written, marker included
+    pythons: tuple[str, ...]  # the Pythons the release (or variant) claims; the marker narrows them
+    where: str  # the file and table that makes the claim
+
+
+def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
+    """Every pin the catalog promises is the newest: a release's own ``requires`` where the release says
+    ``newest = true``, and the pins of a companion set marked ``newest`` that a release or variant names
+    (less those it overrides with its own pin). Raises :class:`CatalogError` for an invalid catalog."""
+    directory = directory or frameworks_dir()
+    load_catalog(directory)  # validates everything read below
+    shared = load_shared(directory)
+    claims: list[NewestClaim] = []
+    for fid in FRAMEWORK_IDS:
+        path = directory / f"{fid}.toml"
+        r = _Reader(path)
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        own_sets = _companion_sets(r, doc)
+        sets = {**shared.companions, **own_sets}
+        for i, raw in enumerate(doc.get("releases", [])):
+            version, pythons = raw["version"], tuple(raw.get("python", ()))
+            own = tuple(raw.get("requires", ()))
+            if raw.get("newest") is True:
+                claims += [NewestClaim(fid, version, req, pythons, f"{path.name} releases[{i}]") for req in own]
+            for where_raw, own_reqs, py in ((raw, own, pythons),
+                                            *((v, tuple(v.get("requirements", ())), tuple(v.get("python", ())) or pythons)
+                                              for v in raw.get("variants", []))):
+                mine = {_name(req) for req in own_reqs}
+                for name in where_raw.get("companions", ()):
+                    found = sets[name]
+                    if not found.newest:
+                        continue
+                    home = path.name if name in own_sets else TOOLING_FILE
+                    claims += [NewestClaim(fid, version, req, py, f"{home} companions.{name}")
+                               for req in found.requires if _name(req) not in mine]
+    return tuple(dict.fromkeys(claims))
+
+
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
     """The bundled catalog, loaded once per process."""

@@ -3,6 +3,8 @@ catalog, and every CUDA variant's stated version against what its pins resolve t
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -10,8 +12,10 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from scaffold.catalog import load_catalog, load_shared
+from scaffold.catalog import load_catalog, load_shared, newest_claims
 from scaffold.errors import CatalogError
+from scaffold.locking import compile_lock, pin_lines
+from scaffold.maintain import claim_pythons, companion_check, host_reachable, index_hosts, newest_covering, pins_for
 
 from .conftest import ROOT
 
@@ -124,3 +128,131 @@ def test_no_version_literal_of_a_pinned_distribution_in_code_or_templates(catalo
             found += [f"{path.relative_to(ROOT)}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1)
                       if literal.search(line)]
     assert not found, "version literals outside frameworks/:\n" + "\n".join(found)
+
+
+# ---- `catalog check`: companions the catalog calls the newest ----
+
+RECORDED = ROOT / "tests" / "recorded"
+
+
+def recorded_pypi(package: str) -> dict:
+    """PyPI's JSON answers recorded 2026-12-01, trimmed to the releases from the catalog's oldest pin on and
+    one file per (python tag, ABI tag) (tests/recorded/README.md)."""
+    return json.loads((RECORDED / f"pypi-{package}.json").read_text(encoding="utf-8"))
+
+
+def test_newest_covering_reads_requires_python_and_wheel_tags():
+    numpy = recorded_pypi("numpy")
+    assert newest_covering(numpy, ["3.10"]) == "2.2.6"  # 2.3 needs 3.11
+    assert newest_covering(numpy, ["3.11"]) == "2.4.6"  # 2.5 needs 3.12
+    assert newest_covering(numpy, ["3.12", "3.14"]) == "2.5.5"
+    assert newest_covering(numpy, ["3.10", "3.12"]) == "2.2.6"
+    assert newest_covering(recorded_pypi("pyarrow"), ["3.10", "3.11", "3.12", "3.13"]) == "25.0.1"
+    assert newest_covering(recorded_pypi("joblib"), ["3.14"]) == "1.6.0"  # py3-none-any
+    assert newest_covering({"releases": {"9.0": [{"filename": "x-9.0-cp312-cp312t-linux_x86_64.whl"}]}},
+                           ["3.12"]) is None  # a free-threaded wheel does not serve the default CPython
+
+
+def test_the_catalog_claims_newest_where_it_says_so():
+    claims = newest_claims()
+    by_fw = {c.framework for c in claims}
+    assert by_fw == {"sklearn", "pytorch"}
+    assert {c.requirement for c in claims if c.framework == "pytorch"} == set(load_shared().companions["numpy"].requires)
+    tomli = [c for c in claims if c.requirement.startswith("tomli")]
+    assert [claim_pythons(c) for c in tomli] == [("3.10",)]
+
+
+def test_the_bundled_companions_are_the_newest(catalog):
+    asked = []
+
+    def fetch(package: str) -> dict:
+        asked.append(package)
+        return recorded_pypi(package)
+
+    assert companion_check(catalog, fetch=fetch) == ()
+    assert sorted(asked) == sorted(set(asked))  # once per distribution
+    assert {"numpy", "threadpoolctl", "tomli"} <= set(asked)
+
+
+OLD_SKLEARN = [  # the companions issue 13 found behind (frameworks/sklearn.toml before it)
+    ('"threadpoolctl==3.8.0",\n]\nsource = "https://pypi.org/pypi/scikit-learn/1.9.1', '"threadpoolctl==3.7.0",\n]\nsource = "https://pypi.org/pypi/scikit-learn/1.9.1'),
+    ('"pyarrow==25.0.1"', '"pyarrow==22.0.0"'),
+    ('"matplotlib==3.10.9"', '"matplotlib==3.10.8"'),
+    ('"joblib==1.6.0",\n  "threadpoolctl==3.8.0",\n  "tomli', '"joblib==1.5.2",\n  "threadpoolctl==3.6.0",\n  "tomli'),
+    ('"tomli==2.5.0;', '"tomli==2.3.0;'),
+]
+
+
+def test_check_reports_the_companions_issue_13_found_behind(frameworks):
+    for old, new in OLD_SKLEARN:
+        _edit(frameworks / "sklearn.toml", old, new)
+    stale = companion_check(load_catalog(frameworks), ["sklearn"], claims=newest_claims(frameworks),
+                            fetch=recorded_pypi)
+    assert {(s.release, s.package, s.pinned, s.newest) for s in stale} == {
+        ("1.9.1", "threadpoolctl", "3.7.0", "3.8.0"),
+        ("1.7.2", "pyarrow", "22.0.0", "25.0.1"),
+        ("1.7.2", "matplotlib", "3.10.8", "3.10.9"),
+        ("1.7.2", "joblib", "1.5.2", "1.6.0"),
+        ("1.7.2", "threadpoolctl", "3.6.0", "3.8.0"),
+        ("1.7.2", "tomli", "2.3.0", "2.5.0"),
+    }
+    assert all(s.where.startswith("sklearn.toml releases[") for s in stale)
+    assert next(s for s in stale if s.package == "tomli").pythons == ("3.10",)
+
+
+def test_check_holds_a_shared_set_to_its_promise_per_python(frameworks):
+    _edit(frameworks / "_tooling.toml", 'numpy==2.4.6; python_version == "3.11"', 'numpy==2.4.5; python_version == "3.11"')
+    stale = companion_check(load_catalog(frameworks), ["pytorch"], claims=newest_claims(frameworks),
+                            fetch=recorded_pypi)
+    # 2.4.6, not 2.5.5: 2.5 has no Python 3.11 wheel
+    assert {(s.release, s.pinned, s.newest, s.pythons, s.where) for s in stale} == {
+        (rel, "2.4.5", "2.4.6", ("3.11",), "_tooling.toml companions.numpy") for rel in ("2.15.0", "2.14.1", "2.13.0")}
+
+
+def test_a_release_without_the_promise_is_not_held_to_it(frameworks):
+    _edit(frameworks / "sklearn.toml", "newest = true", "newest = false")
+    claims = newest_claims(frameworks)
+    assert {c.release for c in claims if c.framework == "sklearn"} == {"1.7.2"}
+
+
+# ---- each CUDA variant's stated version against what its pins install ----
+
+def _cuda_cases():
+    from scaffold.catalog import default_catalog
+
+    catalog = default_catalog()
+    for fw in catalog.frameworks.values():
+        if fw.remote_accelerator:
+            continue  # its CUDA is the cloud image's, not anything its pins install
+        for release in fw.releases:
+            for variant in release.variants:
+                if variant.accelerator != "cuda":
+                    continue
+                for platform in variant.platforms:
+                    python = (variant.python or release.python)[0]
+                    yield pytest.param(fw.id, release, variant, platform, python,
+                                       id=f"{fw.id}-{release.version}-{variant.target}-{platform}-{dict(variant.options)}")
+
+
+RUNTIME = re.compile(r"^(nvidia-cuda-runtime(?:-cu\d+)?|cuda-toolkit)==(\d+)\.(\d+)", re.MULTILINE)
+
+
+@pytest.fixture(scope="session")
+def uv_env(tmp_path_factory) -> dict[str, str]:
+    return {**os.environ, "UV_CACHE_DIR": str(tmp_path_factory.mktemp("uv-cache"))}
+
+
+@pytest.mark.network
+@pytest.mark.parametrize(("fid", "release", "variant", "platform", "python"), _cuda_cases())
+def test_stated_cuda_version_is_what_the_pins_install(catalog, uv_env, fid, release, variant, platform, python):
+    """Resolve the variant once for its platform and read the CUDA runtime uv picks: its major.minor must
+    be the variant's `version` (the CUDA a user is told they get)."""
+    pins = pins_for(catalog, fid, release, variant, platform, python)
+    dead = [h for h in index_hosts(pins) if not host_reachable(h)]
+    if dead:
+        pytest.skip(f"unverified: index {', '.join(dead)} is not reachable from here")
+    lock = compile_lock(pin_lines(pins), platform=platform, python=python, env=uv_env, hashes=False)
+    found = {name: f"{major}.{minor}" for name, major, minor in RUNTIME.findall(lock)}
+    runtime = next((v for n, v in found.items() if n.startswith("nvidia-cuda-runtime")), found.get("cuda-toolkit"))
+    assert runtime is not None, f"no CUDA runtime in the resolution:\n{lock[-2000:]}"
+    assert runtime == variant.version, f"labelled CUDA {variant.version}, installs {found}"
