@@ -243,7 +243,7 @@ def uv_env(tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.mark.network
-@pytest.mark.parametrize(("fid", "release", "variant", "platform", "python"), _cuda_cases())
+@pytest.mark.parametrize(("fid", "release", "variant", "platform", "python"), list(_cuda_cases()))
 def test_stated_cuda_version_is_what_the_pins_install(catalog, uv_env, fid, release, variant, platform, python):
     """Resolve the variant once for its platform and read the CUDA runtime uv picks: its major.minor must
     be the variant's `version` (the CUDA a user is told they get)."""
@@ -256,3 +256,21 @@ def test_stated_cuda_version_is_what_the_pins_install(catalog, uv_env, fid, rele
     runtime = next((v for n, v in found.items() if n.startswith("nvidia-cuda-runtime")), found.get("cuda-toolkit"))
     assert runtime is not None, f"no CUDA runtime in the resolution:\n{lock[-2000:]}"
     assert runtime == variant.version, f"labelled CUDA {variant.version}, installs {found}"
+
+
+def test_keras_torch_backend_pins_pytorch_catalogs_own_builds(catalog):
+    """Each Keras torch-backend pin is pytorch.toml's requirement for the same target and platform, local
+    label included, and from the same index: a bare version beside the PyTorch index would let pip fall back
+    to PyPI's multi-GB CUDA wheel."""
+    pytorch = catalog.get("pytorch")
+    checked = 0
+    for variant in (v for r in catalog.get("keras").releases for v in r.variants if v.options["backend"] == "torch"):
+        (torch,) = [r for r in variant.requirements if Requirement(r).name == "torch"]
+        version = next(iter(Requirement(torch).specifier)).version.split("+")[0]
+        (release,) = [r for r in pytorch.releases if r.version == version]
+        for platform in variant.platforms:
+            (twin,) = [v for v in release.variants if v.target == variant.target and platform in v.platforms]
+            assert list(twin.requirements) == [torch], (variant.target, platform)
+            assert (twin.index, twin.index_packages) == (variant.index, variant.index_packages), (variant.target, platform)
+            checked += 1
+    assert checked == 10
