@@ -413,6 +413,8 @@ def generate(
     recorded.setdefault("name", name)
     recorded.setdefault("framework", framework)
     recorded.setdefault("target", target)
+    if framework_version is not None:  # a release the caller chose: `scaffold update` keeps it
+        recorded.setdefault("framework_version", framework_version)
     if profile is not None:
         recorded.setdefault("situation", profile.as_dict())
     files = render(fw=fw, context=context, answers=recorded, dest=dest, force=force, dry_run=dry_run,

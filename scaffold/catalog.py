@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,28 @@ GPU_FILE = "_gpu.toml"  # catalog-wide GPU facts: the architectures each family 
 SIZES_FILE = "_sizes.toml"  # written by `scaffold catalog sizes`: what each target's pins download
 DATA_FILES = (TOOLING_FILE, GPU_FILE, SIZES_FILE)
 _CAPABILITY = re.compile(r"^\d+\.\d+$")
+
+
+@dataclass(frozen=True)
+class Companions:
+    """A named set of pins several releases or variants share (``[companions.<name>]``), written once.
+
+    ``newest`` says the set promises the newest release of each pinned distribution that covers the
+    Pythons its pin applies to; ``scaffold catalog check`` holds it to that.
+    """
+
+    name: str
+    requires: tuple[str, ...]
+    newest: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What ``_tooling.toml`` declares once for the whole catalog: companion sets and package indexes."""
+
+    companions: dict[str, Companions]
+    indexes: dict[str, Index]
 
 
 class _Reader:
@@ -94,6 +117,60 @@ def _check_requirement(r: _Reader, text: str, where: str) -> None:
         Requirement(text)
     except InvalidRequirement as e:
         r.error(where, f"invalid requirement {text!r}: {e}")
+
+
+def _companion_sets(r: _Reader, doc: dict[str, Any]) -> dict[str, Companions]:
+    """``[companions.<name>]``: ``requires`` (pins, markers allowed), ``source`` and optionally ``newest``."""
+    out = {}
+    for name, raw in r.get(doc, "companions", "", dict, {}).items():
+        where = f"companions.{name}"
+        if not isinstance(raw, dict):
+            r.error(where, "expected a table with requires and source")
+            continue
+        requires = r.strings(raw, "requires", where)
+        for req in requires:
+            _check_requirement(r, req, f"{where}.requires")
+        if not requires:
+            r.error(f"{where}.requires", "a companion set needs at least one pin")
+        out[name] = Companions(name, requires, r.get(raw, "newest", where, bool, False),
+                               r.get(raw, "source", where, str) or "")
+    return out
+
+
+def _indexes(r: _Reader, doc: dict[str, Any]) -> dict[str, Index]:
+    indexes: dict[str, Index] = {}
+    for name, raw in r.get(doc, "indexes", "", dict, {}).items():
+        url = r.get(raw, "url", f"indexes.{name}", str)
+        if url:
+            indexes[name] = Index(name, url, r.get(raw, "source", f"indexes.{name}", str) or "")
+    return indexes
+
+
+def _with_companions(r: _Reader, own: tuple[str, ...], raw: dict[str, Any], where: str,
+                     sets: dict[str, Companions]) -> tuple[str, ...]:
+    """``own`` followed by the pins of the companion sets ``raw`` names in ``companions``.
+
+    A distribution that ``own`` pins itself is left out of the shared sets: that is how a release
+    that needs another version (say an older NumPy) overrides the shared pin.
+    """
+    names = r.strings(raw, "companions", where, ())
+    if not names:
+        return own
+    mine = {_name(req) for req in own}
+    extra: list[str] = []
+    for name in names:
+        if name not in sets:
+            r.error(f"{where}.companions", f"{name!r} is not under [companions]; declared: {', '.join(sets) or 'none'}")
+            continue
+        extra.extend(req for req in sets[name].requires if _name(req) not in mine)
+    return (*own, *extra)
+
+
+def _name(text: str) -> str:
+    try:
+        return Requirement(text).name.lower().replace("_", "-")
+    except InvalidRequirement:
+        return text
 
 
 def _rules(r: _Reader, rec: dict[str, Any]) -> tuple[Rule, ...]:
@@ -184,7 +261,8 @@ def _unfit(r: _Reader, rec: dict[str, Any], rules: tuple[Rule, ...]) -> frozense
 
 
 def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
-             options: dict[str, StarterOption], archs: dict[str, Architectures]) -> Variant | None:
+             options: dict[str, StarterOption], archs: dict[str, Architectures],
+             sets: dict[str, Companions]) -> Variant | None:
     accelerator = r.get(raw, "accelerator", where, str)
     r.choice(accelerator, ACCELERATORS, f"{where}.accelerator")
     version = r.get(raw, "version", where, str, "")
@@ -196,6 +274,7 @@ def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
     requirements = r.strings(raw, "requirements", where)
     for req in requirements:
         _check_requirement(r, req, f"{where}.requirements")
+    requirements = _with_companions(r, requirements, raw, where, sets)
     index = r.get(raw, "index", where, str, None)
     if index is not None and index not in indexes:
         r.error(f"{where}.index", f"{index!r} is not declared under [indexes]; declared: {', '.join(indexes) or 'none'}")
@@ -227,7 +306,8 @@ def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
 
 
 def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
-             options: dict[str, StarterOption], archs: dict[str, Architectures]) -> Release | None:
+             options: dict[str, StarterOption], archs: dict[str, Architectures],
+             sets: dict[str, Companions]) -> Release | None:
     version = r.get(raw, "version", where, str)
     try:
         Version(version or "")
@@ -241,9 +321,12 @@ def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
     for key, reqs in (("requires", requires), ("dev_requires", dev_requires)):
         for req in reqs:
             _check_requirement(r, req, f"{where}.{key}")
+    requires = _with_companions(r, requires, raw, where, sets)
+    r.get(raw, "newest", where, bool, False)
     variants = []
     for j, v in enumerate(r.get(raw, "variants", where, list, [])):
-        variant = _variant(r, v, f"{where}.variants[{j}]", indexes, options, archs) if isinstance(v, dict) else None
+        variant = (_variant(r, v, f"{where}.variants[{j}]", indexes, options, archs, sets)
+                   if isinstance(v, dict) else None)
         if variant:
             variants.append(variant)
     if not variants:
@@ -262,7 +345,7 @@ def _release(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Ind
     )
 
 
-def _framework(path: Path, archs: dict[str, Architectures]) -> tuple[Framework | None, list[str]]:
+def _framework(path: Path, archs: dict[str, Architectures], shared: Shared) -> tuple[Framework | None, list[str]]:
     r = _Reader(path)
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -271,11 +354,13 @@ def _framework(path: Path, archs: dict[str, Architectures]) -> tuple[Framework |
     fid = r.get(doc, "id", "", str)
     if fid is not None and fid != path.stem:
         r.error("id", f"{fid!r} does not match the file name {path.stem!r}")
-    indexes: dict[str, Index] = {}
-    for name, raw in r.get(doc, "indexes", "", dict, {}).items():
-        url = r.get(raw, "url", f"indexes.{name}", str)
-        if url:
-            indexes[name] = Index(name, url, r.get(raw, "source", f"indexes.{name}", str) or "")
+    own_indexes = _indexes(r, doc)
+    own_sets = _companion_sets(r, doc)
+    for kind, own, common in (("indexes", own_indexes, shared.indexes), ("companions", own_sets, shared.companions)):
+        for name in own.keys() & common.keys():
+            r.error(f"{kind}.{name}", f"already declared in {TOOLING_FILE}: use that one (each fact once)")
+    indexes = {**shared.indexes, **own_indexes}
+    sets = {**shared.companions, **own_sets}
     options: dict[str, StarterOption] = {}
     for name, raw in r.get(doc, "options", "", dict, {}).items():
         where = f"options.{name}"
@@ -291,7 +376,7 @@ def _framework(path: Path, archs: dict[str, Architectures]) -> tuple[Framework |
     rules = _rules(r, rec)
     releases = []
     for i, raw in enumerate(r.get(doc, "releases", "", list, [])):
-        release = _release(r, raw, f"releases[{i}]", indexes, options, archs) if isinstance(raw, dict) else None
+        release = _release(r, raw, f"releases[{i}]", indexes, options, archs, sets) if isinstance(raw, dict) else None
         if release:
             releases.append(release)
     cpu_only = r.get(doc, "cpu_only", "", bool, False)
@@ -309,7 +394,9 @@ def _framework(path: Path, archs: dict[str, Architectures]) -> tuple[Framework |
         cautions=r.strings(rec, "cautions", "recommend", ()),
         unfit=_unfit(r, rec, rules),
         releases=tuple(sorted(releases, key=lambda rel: Version(rel.version), reverse=True)),
-        indexes=indexes,
+        # its own indexes and those of the shared ones its variants use
+        indexes={**own_indexes, **{v.index: indexes[v.index] for rel in releases for v in rel.variants
+                                   if v.index in shared.indexes and v.index not in own_indexes}},
         options=options,
         cpu_only=cpu_only,
         cpu_only_note=cpu_only_note,
@@ -325,12 +412,13 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     errors: list[str] = []
     frameworks: dict[str, Framework] = {}
     archs = _gpu(directory / GPU_FILE, errors)
+    shared = load_shared(directory, errors)
     for fid in FRAMEWORK_IDS:
         path = directory / f"{fid}.toml"
         if not path.is_file():
             errors.append(f"{path.name}: missing (every framework of the contract needs a file)")
             continue
-        fw, errs = _framework(path, archs)
+        fw, errs = _framework(path, archs, shared)
         errors.extend(errs)
         if fw:
             frameworks[fid] = fw
@@ -376,6 +464,25 @@ def _gpu(path: Path, errors: list[str]) -> dict[str, Architectures]:
     return archs
 
 
+def load_shared(directory: Path | None = None, errors: list[str] | None = None) -> Shared:
+    """The companion sets and indexes of ``_tooling.toml``; problems go to ``errors`` (raised when it is None)."""
+    path = (directory or frameworks_dir()) / TOOLING_FILE
+    collected: list[str] = []
+    r = _Reader(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        doc = {}  # _tooling() reports the unreadable file once
+    shared = Shared(_companion_sets(r, doc), _indexes(r, doc))
+    collected.extend(r.errors)
+    if errors is None:
+        if collected:
+            raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(collected))
+    else:
+        errors.extend(collected)
+    return shared
+
+
 def _tooling(path: Path, errors: list[str]) -> dict[str, Any]:
     """Pins every generated project shares (test runner, build backend) and the PyPI URL."""
     r = _Reader(path)
@@ -397,6 +504,50 @@ def _tooling(path: Path, errors: list[str]) -> dict[str, Any]:
     r.get(doc, "source", "", str)
     errors.extend(r.errors)
     return {"tooling": dict(pins), "build_requires": build, "pypi_url": pypi}
+
+
+@dataclass(frozen=True)
+class NewestClaim:
+    """A pin the catalog says is the newest release covering every Python it applies to."""
+
+    framework: str
+    release: str
+    requirement: str  # as written, marker included
+    pythons: tuple[str, ...]  # the Pythons the release (or variant) claims; the marker narrows them
+    where: str  # the file and table that makes the claim
+
+
+def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
+    """Every pin the catalog promises is the newest: a release's own ``requires`` where the release says
+    ``newest = true``, and the pins of a companion set marked ``newest`` that a release or variant names
+    (less those it overrides with its own pin). Raises :class:`CatalogError` for an invalid catalog."""
+    directory = directory or frameworks_dir()
+    load_catalog(directory)  # validates everything read below
+    shared = load_shared(directory)
+    claims: list[NewestClaim] = []
+    for fid in FRAMEWORK_IDS:
+        path = directory / f"{fid}.toml"
+        r = _Reader(path)
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        own_sets = _companion_sets(r, doc)
+        sets = {**shared.companions, **own_sets}
+        for i, raw in enumerate(doc.get("releases", [])):
+            version, pythons = raw["version"], tuple(raw.get("python", ()))
+            own = tuple(raw.get("requires", ()))
+            if raw.get("newest") is True:
+                claims += [NewestClaim(fid, version, req, pythons, f"{path.name} releases[{i}]") for req in own]
+            for where_raw, own_reqs, py in ((raw, own, pythons),
+                                            *((v, tuple(v.get("requirements", ())), tuple(v.get("python", ())) or pythons)
+                                              for v in raw.get("variants", []))):
+                mine = {_name(req) for req in own_reqs}
+                for name in where_raw.get("companions", ()):
+                    found = sets[name]
+                    if not found.newest:
+                        continue
+                    home = path.name if name in own_sets else TOOLING_FILE
+                    claims += [NewestClaim(fid, version, req, py, f"{home} companions.{name}")
+                               for req in found.requires if _name(req) not in mine]
+    return tuple(dict.fromkeys(claims))
 
 
 @lru_cache(maxsize=1)

@@ -110,7 +110,7 @@ def new(
     backend: str | None = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
     cluster: str | None = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
     algorithm_framework: str | None = typer.Option(None, "--algorithm-framework",
-                                                      help="SageMaker container: sklearn | pytorch | tensorflow"),
+                                                      help="SageMaker container: sklearn | pytorch"),
     force: bool = typer.Option(False, "--force", help="replace an existing, non-empty project folder"),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the files that would be written; write nothing"),
     lock: bool = typer.Option(False, "--lock", help="also write requirements.lock: the full tree, hash-pinned for "
@@ -355,19 +355,23 @@ app.add_typer(catalog_app, name="catalog")
 @catalog_app.command("check")
 def catalog_check_command(
     framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
-    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release "
+                                "or a companion pinned as the newest is not"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
 ) -> None:
-    """List releases on PyPI newer than the catalog's newest pins (needs the network)."""
+    """List releases on PyPI newer than the catalog's newest pins, and companion pins the catalog calls the
+    newest that have a newer release for the same Pythons (needs the network)."""
     from .catalog import default_catalog
-    from .maintain import catalog_check
+    from .maintain import catalog_check, companion_check
 
     try:
         report = catalog_check(default_catalog(), framework or None)
+        companions = companion_check(default_catalog(), framework or None)
     except ScaffoldError as e:
         _fail(e)
     if as_json:
-        typer.echo(json.dumps({"frameworks": [r.as_dict() for r in report]}, indent=2))
+        typer.echo(json.dumps({"frameworks": [r.as_dict() for r in report],
+                               "companions": [c.as_dict() for c in companions]}, indent=2))
     else:
         for r in report:
             pinned = f"newest pinned {r.newest_pinned}" if r.newest_pinned else "nothing pinned yet"
@@ -376,7 +380,10 @@ def catalog_check_command(
                 continue
             shown = ", ".join(f"{v} ({d})" for v, d in r.newer[:8]) + (" ..." if len(r.newer) > 8 else "")
             typer.echo(f"{r.framework:<11} {r.package:<14} {pinned}; newer on PyPI: {shown}")
-    if strict and any(r.newer for r in report):
+        for c in companions:
+            typer.echo(f"{c.framework:<11} {c.package:<14} {c.pinned} pinned as the newest for Python "
+                       f"{', '.join(c.pythons)} in {c.release} ({c.where}); newer: {c.newest}")
+    if strict and (any(r.newer for r in report) or companions):
         raise typer.Exit(1)
 
 

@@ -17,7 +17,8 @@ from .errors import TargetError
 from .models import PLATFORMS, PYTHONS, Machine
 
 # How uv names each platform for `uv pip compile --python-platform` (uv's documentation of that flag;
-# manylinux_2_28 is the oldest glibc the pinned CUDA/TensorFlow wheels are built for).
+# manylinux_2_28 is the highest glibc floor among the pinned Linux wheels, torch's; TensorFlow 2.21 and jax need 2_27,
+# TensorFlow 2.20/2.19 2_17).
 UV_PLATFORMS = {
     "linux-x86_64": "x86_64-manylinux_2_28",
     "linux-aarch64": "aarch64-manylinux_2_28",

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from .catalog import NewestClaim, newest_claims
 from .errors import ScaffoldError, ToolError, UnreachableError, UsageError
-from .hardware import TargetSpec
+from .hardware import TargetSpec, marker_environment
 from .locking import compile_lock, pin_lines, stop_children
-from .models import Catalog, Framework, PinSet, Release, Variant
+from .models import PLATFORMS, Catalog, Framework, PinSet, Release, Variant
 from .pins import resolve
 
 PYPI_JSON = "https://pypi.org/pypi/{package}/json"
@@ -255,3 +258,98 @@ def catalog_check(catalog: Catalog, frameworks: Iterable[str] | None = None, *,
     """For each framework, the releases on PyPI newer than the catalog's newest pin."""
     fids = _framework_ids(catalog, frameworks)
     return tuple(newer_releases(catalog.get(fid), fetch(catalog.get(fid).package)) for fid in fids)
+
+
+# ---- companion pins older than the newest release that covers their Pythons ----
+
+@dataclass(frozen=True)
+class StaleCompanion:
+    framework: str
+    release: str
+    package: str
+    pinned: str
+    newest: str  # the newest final release whose files cover every Python of the pin
+    pythons: tuple[str, ...]
+    where: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"framework": self.framework, "release": self.release, "package": self.package,
+                "pinned": self.pinned, "newest": self.newest, "pythons": list(self.pythons), "where": self.where}
+
+
+def claim_pythons(claim: NewestClaim) -> tuple[str, ...]:
+    """The Pythons a claimed pin applies to: its release's, narrowed by its marker on any platform."""
+    marker = Requirement(claim.requirement).marker
+    if marker is None:
+        return claim.pythons
+    return tuple(py for py in claim.pythons if any(marker.evaluate(marker_environment(p, py)) for p in PLATFORMS))
+
+
+def _file_covers(file: Mapping[str, Any], python: str) -> bool:
+    """Whether one uploaded file installs on CPython ``python`` (by requires_python and, for a wheel, its tags)."""
+    if file.get("yanked"):
+        return False
+    try:
+        if file.get("requires_python") and f"{python}.0" not in SpecifierSet(str(file["requires_python"])):
+            return False
+    except InvalidSpecifier:
+        return False
+    name = str(file.get("filename", ""))
+    if not name.endswith(".whl"):
+        return True
+    parts = name[:-4].split("-")
+    if len(parts) < 5:
+        return False
+    pytags, abi = parts[-3].split("."), parts[-2]
+    nodot = python.replace(".", "")
+    for tag in pytags:
+        if tag.startswith("py3") or (tag == f"cp{nodot}" and not abi.endswith("t")):
+            return True
+        if abi == "abi3" and tag.startswith("cp3") and tag[2:].isdigit() and int(tag[3:]) <= int(nodot[1:]):
+            return True
+    return False
+
+
+def newest_covering(pypi_json: Mapping[str, Any], pythons: Iterable[str]) -> str | None:
+    """The newest final release in a PyPI JSON document with a file for each of ``pythons``. Pure."""
+    pythons = tuple(pythons)
+    best: tuple[Version, str] | None = None
+    for text, files in (pypi_json.get("releases") or {}).items():
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if version.is_prerelease or version.is_devrelease or not files:
+            continue
+        # a release with wheels is judged by them; an sdist then only helps a Python no wheel serves when
+        # there is no wheel at all (pure sdist projects)
+        wheels = [f for f in files if str(f.get("filename", "")).endswith(".whl")] or files
+        if all(any(_file_covers(f, py) for f in wheels) for py in pythons) and (best is None or version > best[0]):
+            best = (version, text)
+    return best[1] if best else None
+
+
+def companion_check(catalog: Catalog, frameworks: Iterable[str] | None = None, *,
+                    claims: Iterable[NewestClaim] | None = None,
+                    fetch: Callable[[str], Mapping[str, Any]] = fetch_pypi_json) -> tuple[StaleCompanion, ...]:
+    """Pins the catalog calls the newest (``catalog.newest_claims``) that PyPI has a newer covering release of.
+
+    ``fetch`` is asked once per distribution; ``claims`` defaults to the bundled catalog's.
+    """
+    fids = _framework_ids(catalog, frameworks)
+    docs: dict[str, Mapping[str, Any]] = {}
+    stale = []
+    for claim in (newest_claims() if claims is None else claims):
+        if claim.framework not in fids:
+            continue
+        req = Requirement(claim.requirement)
+        pinned = next((s.version for s in req.specifier if s.operator == "=="), None)
+        pythons = claim_pythons(claim)
+        if pinned is None or not pythons:
+            continue
+        if req.name not in docs:
+            docs[req.name] = fetch(req.name)
+        newest = newest_covering(docs[req.name], pythons)
+        if newest is not None and Version(newest) > Version(pinned):
+            stale.append(StaleCompanion(claim.framework, claim.release, req.name, pinned, newest, pythons, claim.where))
+    return tuple(stale)

@@ -173,7 +173,7 @@ def _fallback_notes(chosen: Mapping[str, str], used: Mapping[str, str], spec: Ta
 def _for_target(requirements: list[str], platform: str, python: str) -> list[str]:
     """Keep the requirements whose marker holds on the target, without the marker.
 
-    The catalog may say ``numpy==2.2.6; python_version < '3.11'``; a project is pinned for one
+    The catalog may say ``numpy==<version>; python_version < '3.11'``; a project is pinned for one
     Python and platform, so it gets the one line that applies, as a plain exact pin.
     """
     env = marker_environment(platform, python)

@@ -40,5 +40,5 @@ def test_on_an_h200_it_generates_each_framework_for_the_gpu(tmp_path):
     assert summary == [
         "pytorch: target cuda-13.2 (generated; stopped before install)",
         "tensorflow: target cuda-12.9 (generated; stopped before install)",
-        "keras: target cuda-13.0 (generated; stopped before install)",
+        "keras: target cuda-13.5 (generated; stopped before install)",
     ]

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.e2e
 
 def test_pytorch_cpu_to_cuda_13_and_back(tmp_path):
     python = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    project = Path(scaffold.generate("Moving Model", framework="pytorch", target="cpu", python=python,
-                                     output_dir=tmp_path).path)
+    # 2.13: the release whose CPU build this machine has as a wheel, and whose CUDA 13.0 build is PyPI's own
+    # Linux wheel, so its resolution is proven here rather than reported unverified. The update keeps it.
+    project = Path(scaffold.generate("Moving Model", framework="pytorch", framework_version="2.13", target="cpu",
+                                     python=python, output_dir=tmp_path).path)
     model = project / "moving_model" / "model.py"
     edit = "\n\n# A comment the user added to the model: it must survive both updates.\n"
     model.write_text(model.read_text() + edit)
@@ -31,7 +33,8 @@ def test_pytorch_cpu_to_cuda_13_and_back(tmp_path):
     up = scaffold.update(project, target="cuda-13.0", platform="linux-x86_64")
     assert up.applied and not up.conflicts
     record = json.loads((project / ".scaffold.json").read_text())
-    assert (record["target"], record["platform"]) == ("cuda-13.0", "linux-x86_64")
+    assert (record["target"], record["platform"], record["framework_version"]) == ("cuda-13.0", "linux-x86_64",
+                                                                                    "2.13.0")
     assert model.read_text().endswith(edit)
     # The CUDA pins resolve for the target (no CUDA download): PyPI's Linux wheels are CUDA 13 builds, or the
     # PyTorch index's cu130 build where the release puts it there (unreachable here: reported, not passed).

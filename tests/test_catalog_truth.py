@@ -1,0 +1,276 @@
+"""Each fact once and each fact true: shared companion sets and indexes, no version literal outside the
+catalog, and every CUDA variant's stated version against what its pins resolve to."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from scaffold.catalog import load_catalog, load_shared, newest_claims
+from scaffold.errors import CatalogError
+from scaffold.locking import compile_lock, pin_lines
+from scaffold.maintain import claim_pythons, companion_check, host_reachable, index_hosts, newest_covering, pins_for
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def frameworks(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "frameworks", tmp_path / "frameworks")
+    return tmp_path / "frameworks"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---- companion sets and indexes, declared once ----
+
+def test_numpy_per_python_is_written_once():
+    """The per-Python NumPy pins live in _tooling.toml only; the framework files name the set."""
+    line = re.compile(r"""numpy==2\.5\.5; python_version""")
+    holders = [p.name for p in sorted((ROOT / "frameworks").glob("*.toml")) if line.search(p.read_text())]
+    assert holders == ["_tooling.toml"]
+
+
+def test_a_release_that_names_a_set_gets_its_pins(catalog):
+    numpy = load_shared().companions["numpy"]
+    assert numpy.newest and numpy.source
+    for release in catalog.get("pytorch").releases:
+        assert [r for r in release.requires if Requirement(r).name == "numpy"] == list(numpy.requires)
+
+
+def test_the_tensorflow_cuda_wheels_are_one_set(catalog):
+    tf = catalog.get("tensorflow")
+    lists = {rel.version: [r for v in rel.variants if v.accelerator == "cuda" for r in v.requirements
+                           if r.startswith("nvidia-")] for rel in tf.releases}
+    assert len(lists["2.21.0"]) == 12 and lists["2.21.0"] == lists["2.20.0"]
+    assert "nvidia-cuda-runtime-cu12==12.9.79" in lists["2.21.0"]
+    assert lists["2.19.1"] != lists["2.20.0"]  # its own, older CUDA 12.5 list
+
+
+def test_own_pin_overrides_the_shared_one(frameworks):
+    _edit(frameworks / "sklearn.toml", 'version = "1.7.2"', 'version = "1.7.2"\ncompanions = ["numpy"]')
+    release = load_catalog(frameworks).get("sklearn").releases[1]
+    # sklearn 1.7.2 pins numpy==2.2.6 itself (one NumPy for 3.10-3.13), so none of the set's pins joins it
+    assert [r for r in release.requires if r.startswith("numpy")] == ["numpy==2.2.6"]
+
+
+def test_pytorch_indexes_are_shared_by_pytorch_and_keras(catalog):
+    shared = load_shared().indexes
+    for fid in ("pytorch", "keras"):
+        fw = catalog.get(fid)
+        used = {v.index for rel in fw.releases for v in rel.variants if v.index}
+        assert used and used <= set(shared), fid
+        assert {name: fw.indexes[name] for name in used} == {name: shared[name] for name in used}
+    assert catalog.get("sklearn").indexes == {}  # a framework lists only the indexes it uses
+    for name in ("keras.toml", "pytorch.toml"):
+        assert "[indexes." not in (ROOT / "frameworks" / name).read_text(), name
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    ("pytorch.toml", 'companions = ["numpy"]', 'companions = ["numpyy"]',
+     "pytorch.toml: releases[0].companions: 'numpyy' is not under [companions]"),
+    ("_tooling.toml", "'numpy==2.5.5; python_version >= \"3.12\"'", "'numpy=>2.5.5'",
+     "_tooling.toml: companions.numpy.requires: invalid requirement 'numpy=>2.5.5'"),
+    ("keras.toml", "[[releases]]", '[indexes.pytorch-cpu]\nurl = "https://example.org/simple"\n\n[[releases]]',
+     "keras.toml: indexes.pytorch-cpu: already declared in _tooling.toml"),
+    ("tensorflow.toml", '[companions."and-cuda-12.9"]\nrequires = [', '[companions."and-cuda-12.9"]\nnewest = "yes"\nrequires = [',
+     "tensorflow.toml: companions.and-cuda-12.9.newest: expected true/false, got str"),
+])
+def test_bad_shared_tables_are_reported_with_file_and_key(frameworks, file, old, new, message):
+    _edit(frameworks / file, old, new)
+    with pytest.raises(CatalogError) as e:
+        load_catalog(frameworks)
+    assert message in str(e.value)
+
+
+# ---- no version literal outside the catalog ----
+
+def _pinned_distributions(catalog) -> set[str]:
+    reqs = [*catalog.tooling.values(), *catalog.build_requires,
+            *(r for sets in load_shared().companions.values() for r in sets.requires)]
+    for fw in catalog.frameworks.values():
+        for rel in fw.releases:
+            reqs += [*rel.requires, *rel.dev_requires, *(r for v in rel.variants for r in v.requirements)]
+    return {Requirement(r).name.lower() for r in reqs}
+
+
+def test_the_pinned_distributions_are_the_catalogs(catalog):
+    names = _pinned_distributions(catalog)
+    assert {"numpy", "torch", "scikit-learn", "tensorflow", "keras", "pyspark", "sagemaker-core", "pytest",
+            "threadpoolctl", "nvidia-cuda-runtime-cu12"} <= names
+
+
+def test_no_version_literal_of_a_pinned_distribution_in_code_or_templates(catalog):
+    """A version lives in frameworks/ only: `name==X.Y` of anything the catalog pins may not appear in
+    scaffold/ or templates/ (a copy there goes stale the day the catalog moves)."""
+    names = sorted(_pinned_distributions(catalog), key=len, reverse=True)
+    literal = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in names) + r")(\[[^\]]*\])?\s*==\s*\d",
+                         re.IGNORECASE)
+    found = []
+    for root in ("scaffold", "templates"):
+        for path in sorted((ROOT / root).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # binary files hold no requirement lines
+            found += [f"{path.relative_to(ROOT)}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1)
+                      if literal.search(line)]
+    assert not found, "version literals outside frameworks/:\n" + "\n".join(found)
+
+
+# ---- `catalog check`: companions the catalog calls the newest ----
+
+RECORDED = ROOT / "tests" / "recorded"
+
+
+def recorded_pypi(package: str) -> dict:
+    """PyPI's JSON answers recorded 2026-12-01, trimmed to the releases from the catalog's oldest pin on and
+    one file per (python tag, ABI tag) (tests/recorded/README.md)."""
+    return json.loads((RECORDED / f"pypi-{package}.json").read_text(encoding="utf-8"))
+
+
+def test_newest_covering_reads_requires_python_and_wheel_tags():
+    numpy = recorded_pypi("numpy")
+    assert newest_covering(numpy, ["3.10"]) == "2.2.6"  # 2.3 needs 3.11
+    assert newest_covering(numpy, ["3.11"]) == "2.4.6"  # 2.5 needs 3.12
+    assert newest_covering(numpy, ["3.12", "3.14"]) == "2.5.5"
+    assert newest_covering(numpy, ["3.10", "3.12"]) == "2.2.6"
+    assert newest_covering(recorded_pypi("pyarrow"), ["3.10", "3.11", "3.12", "3.13"]) == "25.0.1"
+    assert newest_covering(recorded_pypi("joblib"), ["3.14"]) == "1.6.0"  # py3-none-any
+    assert newest_covering({"releases": {"9.0": [{"filename": "x-9.0-cp312-cp312t-linux_x86_64.whl"}]}},
+                           ["3.12"]) is None  # a free-threaded wheel does not serve the default CPython
+
+
+def test_the_catalog_claims_newest_where_it_says_so():
+    claims = newest_claims()
+    by_fw = {c.framework for c in claims}
+    assert by_fw == {"sklearn", "pytorch"}
+    assert {c.requirement for c in claims if c.framework == "pytorch"} == set(load_shared().companions["numpy"].requires)
+    tomli = [c for c in claims if c.requirement.startswith("tomli")]
+    assert [claim_pythons(c) for c in tomli] == [("3.10",)]
+
+
+def test_the_bundled_companions_are_the_newest(catalog):
+    asked = []
+
+    def fetch(package: str) -> dict:
+        asked.append(package)
+        return recorded_pypi(package)
+
+    assert companion_check(catalog, fetch=fetch) == ()
+    assert sorted(asked) == sorted(set(asked))  # once per distribution
+    assert {"numpy", "threadpoolctl", "tomli"} <= set(asked)
+
+
+OLD_SKLEARN = [  # the companions issue 13 found behind (frameworks/sklearn.toml before it)
+    ('"threadpoolctl==3.8.0",\n]\nsource = "https://pypi.org/pypi/scikit-learn/1.9.1', '"threadpoolctl==3.7.0",\n]\nsource = "https://pypi.org/pypi/scikit-learn/1.9.1'),
+    ('"pyarrow==25.0.1"', '"pyarrow==22.0.0"'),
+    ('"matplotlib==3.10.9"', '"matplotlib==3.10.8"'),
+    ('"joblib==1.6.0",\n  "threadpoolctl==3.8.0",\n  "tomli', '"joblib==1.5.2",\n  "threadpoolctl==3.6.0",\n  "tomli'),
+    ('"tomli==2.5.0;', '"tomli==2.3.0;'),
+]
+
+
+def test_check_reports_the_companions_issue_13_found_behind(frameworks):
+    for old, new in OLD_SKLEARN:
+        _edit(frameworks / "sklearn.toml", old, new)
+    stale = companion_check(load_catalog(frameworks), ["sklearn"], claims=newest_claims(frameworks),
+                            fetch=recorded_pypi)
+    assert {(s.release, s.package, s.pinned, s.newest) for s in stale} == {
+        ("1.9.1", "threadpoolctl", "3.7.0", "3.8.0"),
+        ("1.7.2", "pyarrow", "22.0.0", "25.0.1"),
+        ("1.7.2", "matplotlib", "3.10.8", "3.10.9"),
+        ("1.7.2", "joblib", "1.5.2", "1.6.0"),
+        ("1.7.2", "threadpoolctl", "3.6.0", "3.8.0"),
+        ("1.7.2", "tomli", "2.3.0", "2.5.0"),
+    }
+    assert all(s.where.startswith("sklearn.toml releases[") for s in stale)
+    assert next(s for s in stale if s.package == "tomli").pythons == ("3.10",)
+
+
+def test_check_holds_a_shared_set_to_its_promise_per_python(frameworks):
+    _edit(frameworks / "_tooling.toml", 'numpy==2.4.6; python_version == "3.11"', 'numpy==2.4.5; python_version == "3.11"')
+    stale = companion_check(load_catalog(frameworks), ["pytorch"], claims=newest_claims(frameworks),
+                            fetch=recorded_pypi)
+    # 2.4.6, not 2.5.5: 2.5 has no Python 3.11 wheel
+    assert {(s.release, s.pinned, s.newest, s.pythons, s.where) for s in stale} == {
+        (rel, "2.4.5", "2.4.6", ("3.11",), "_tooling.toml companions.numpy") for rel in ("2.15.0", "2.14.1", "2.13.0")}
+
+
+def test_a_release_without_the_promise_is_not_held_to_it(frameworks):
+    _edit(frameworks / "sklearn.toml", "newest = true", "newest = false")
+    claims = newest_claims(frameworks)
+    assert {c.release for c in claims if c.framework == "sklearn"} == {"1.7.2"}
+
+
+# ---- each CUDA variant's stated version against what its pins install ----
+
+def _cuda_cases():
+    from scaffold.catalog import default_catalog
+
+    catalog = default_catalog()
+    for fw in catalog.frameworks.values():
+        if fw.remote_accelerator:
+            continue  # its CUDA is the cloud image's, not anything its pins install
+        for release in fw.releases:
+            for variant in release.variants:
+                if variant.accelerator != "cuda":
+                    continue
+                for platform in variant.platforms:
+                    python = (variant.python or release.python)[0]
+                    yield pytest.param(fw.id, release, variant, platform, python,
+                                       id=f"{fw.id}-{release.version}-{variant.target}-{platform}-{dict(variant.options)}")
+
+
+RUNTIME = re.compile(r"^(nvidia-cuda-runtime(?:-cu\d+)?|cuda-toolkit)==(\d+)\.(\d+)", re.MULTILINE)
+
+
+@pytest.fixture(scope="session")
+def uv_env(tmp_path_factory) -> dict[str, str]:
+    return {**os.environ, "UV_CACHE_DIR": str(tmp_path_factory.mktemp("uv-cache"))}
+
+
+@pytest.mark.network
+@pytest.mark.parametrize(("fid", "release", "variant", "platform", "python"), list(_cuda_cases()))
+def test_stated_cuda_version_is_what_the_pins_install(catalog, uv_env, fid, release, variant, platform, python):
+    """Resolve the variant once for its platform and read the CUDA runtime uv picks: its major.minor must
+    be the variant's `version` (the CUDA a user is told they get)."""
+    pins = pins_for(catalog, fid, release, variant, platform, python)
+    dead = [h for h in index_hosts(pins) if not host_reachable(h)]
+    if dead:
+        pytest.skip(f"unverified: index {', '.join(dead)} is not reachable from here")
+    lock = compile_lock(pin_lines(pins), platform=platform, python=python, env=uv_env, hashes=False)
+    found = {name: f"{major}.{minor}" for name, major, minor in RUNTIME.findall(lock)}
+    runtime = next((v for n, v in found.items() if n.startswith("nvidia-cuda-runtime")), found.get("cuda-toolkit"))
+    assert runtime is not None, f"no CUDA runtime in the resolution:\n{lock[-2000:]}"
+    assert runtime == variant.version, f"labelled CUDA {variant.version}, installs {found}"
+
+
+def test_keras_torch_backend_pins_pytorch_catalogs_own_builds(catalog):
+    """Each Keras torch-backend pin is pytorch.toml's requirement for the same target and platform, local
+    label included, and from the same index: a bare version beside the PyTorch index would let pip fall back
+    to PyPI's multi-GB CUDA wheel."""
+    pytorch = catalog.get("pytorch")
+    checked = 0
+    for variant in (v for r in catalog.get("keras").releases for v in r.variants if v.options["backend"] == "torch"):
+        (torch,) = [r for r in variant.requirements if Requirement(r).name == "torch"]
+        version = next(iter(Requirement(torch).specifier)).version.split("+")[0]
+        (release,) = [r for r in pytorch.releases if r.version == version]
+        for platform in variant.platforms:
+            (twin,) = [v for v in release.variants if v.target == variant.target and platform in v.platforms]
+            assert list(twin.requirements) == [torch], (variant.target, platform)
+            assert (twin.index, twin.index_packages) == (variant.index, variant.index_packages), (variant.target, platform)
+            checked += 1
+    assert checked == 10
