@@ -43,7 +43,8 @@ import scaffold
 from scaffold.catalog import default_catalog
 
 WORKFLOW = ".github/workflows/ci.yml"
-NAME = "Lint Probe"
+# A long name on purpose: every line that holds the package name must stay clean for the names people give.
+NAME = "Customer Lifetime Value Forecasting"
 
 
 @dataclass(frozen=True)

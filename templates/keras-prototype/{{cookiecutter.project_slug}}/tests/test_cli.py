@@ -19,7 +19,11 @@ from {{ cookiecutter.package_name }} import experiment as experiment_module
 from {{ cookiecutter.package_name }} import train as train_module
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_config
-from {{ cookiecutter.package_name }}.data import load_training_table, split, training_dataset
+from {{ cookiecutter.package_name }}.data import (
+    load_training_table,
+    split,
+    training_dataset,
+)
 from {{ cookiecutter.package_name }}.train import train
 
 
@@ -202,7 +206,10 @@ def test_bad_input_is_refused_before_keras_starts(project: Project, tmp_path: Pa
         ["--config", str(project.config), "predict", "--data", str(bad), "--output", str(tmp_path / "o.csv")],
         ["--config", str(project.config), "evaluate", "--data", str(bad)],
     ]
-    code = "import sys; from {{ cookiecutter.package_name }}.cli import main; print(main(sys.argv[1:]), 'keras' in sys.modules)"
+    code = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import main; "
+        "print(main(sys.argv[1:]), 'keras' in sys.modules)"
+    )
     for argv in commands:
         result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
         assert result.stdout.split() == ["2", "False"], result.stderr

@@ -83,7 +83,9 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> No
     assert message in str(error.value)
 
 
-@pytest.mark.skipif({{ cookiecutter.package_name }}.BACKEND != "jax", reason="keras.distribution is implemented for JAX only")
+@pytest.mark.skipif(
+    {{ cookiecutter.package_name }}.BACKEND != "jax", reason="keras.distribution is implemented for JAX only"
+)
 def test_keras_distribution_data_parallel_on_jax() -> None:
     # The README's scale-out advice for this backend: DataParallel over every device (here the CPU).
     data = make_spirals(samples=120, classes=3, seed=0)

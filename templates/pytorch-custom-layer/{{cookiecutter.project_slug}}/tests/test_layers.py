@@ -3,7 +3,11 @@
 import torch
 from torch.autograd import gradcheck
 
-from {{ cookiecutter.package_name }}.layers import GatedResidual, LearnableSwish, SwishFunction
+from {{ cookiecutter.package_name }}.layers import (
+    GatedResidual,
+    LearnableSwish,
+    SwishFunction,
+)
 from {{ cookiecutter.package_name }}.model import ResidualClassifier
 
 

@@ -3,7 +3,11 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT
 
-from {{ cookiecutter.package_name }}.config import load_config, locate, read_spark_properties
+from {{ cookiecutter.package_name }}.config import (
+    load_config,
+    locate,
+    read_spark_properties,
+)
 from {{ cookiecutter.package_name }}.runtime import DataError
 
 

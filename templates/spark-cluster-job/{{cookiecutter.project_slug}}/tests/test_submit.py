@@ -7,7 +7,12 @@ from conftest import PROJECT
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import read_spark_properties
-from {{ cookiecutter.package_name }}.submit import Submission, build_artifacts, cluster_problems, hadoop_version
+from {{ cookiecutter.package_name }}.submit import (
+    Submission,
+    build_artifacts,
+    cluster_problems,
+    hadoop_version,
+)
 
 
 def _submission(tmp_path, **kwargs):

@@ -13,7 +13,11 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import TrainConfig, load_config
-from {{ cookiecutter.package_name }}.data import SYNTHETIC_CLASSES, scan_image_folder, write_synthetic_folder
+from {{ cookiecutter.package_name }}.data import (
+    SYNTHETIC_CLASSES,
+    scan_image_folder,
+    write_synthetic_folder,
+)
 from {{ cookiecutter.package_name }}.runtime import DataError
 from {{ cookiecutter.package_name }}.train import TrainResult
 
