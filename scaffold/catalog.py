@@ -436,10 +436,8 @@ def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
     if not path.is_file():
         return {}
     r = _Reader(path)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        errors.append(f"{path.name}: {e}")
+    doc = _read_toml(path, errors)
+    if doc is None:
         return {}
     out = {}
     for key, raw in r.get(doc, "downloads", "", dict, {}).items():
@@ -452,12 +450,19 @@ def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
     return out
 
 
-def _gpu(path: Path, errors: list[str]) -> dict[str, Architectures]:
-    r = _Reader(path)
+def _read_toml(path: Path, errors: list[str]) -> dict[str, Any] | None:
+    """A catalog file's tables, or None with the problem added to ``errors``."""
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         errors.append(f"{path.name}: {e}")
+        return None
+
+
+def _gpu(path: Path, errors: list[str]) -> dict[str, Architectures]:
+    r = _Reader(path)
+    doc = _read_toml(path, errors)
+    if doc is None:
         return {}
     archs = _architectures(r, doc)
     errors.extend(r.errors)
@@ -486,10 +491,8 @@ def load_shared(directory: Path | None = None, errors: list[str] | None = None) 
 def _tooling(path: Path, errors: list[str]) -> dict[str, Any]:
     """Pins every generated project shares (test runner, build backend) and the PyPI URL."""
     r = _Reader(path)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        errors.append(f"{path.name}: {e}")
+    doc = _read_toml(path, errors)
+    if doc is None:
         return {"tooling": {}}
     pins = r.get(doc, "pins", "", dict) or {}
     for name, req in pins.items():
