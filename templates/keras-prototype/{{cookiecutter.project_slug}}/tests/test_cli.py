@@ -206,10 +206,12 @@ def test_bad_input_is_refused_before_keras_starts(project: Project, tmp_path: Pa
         ["--config", str(project.config), "predict", "--data", str(bad), "--output", str(tmp_path / "o.csv")],
         ["--config", str(project.config), "evaluate", "--data", str(bad)],
     ]
-    code = (
-        "import sys; from {{ cookiecutter.package_name }}.cli import main; "
-        "print(main(sys.argv[1:]), 'keras' in sys.modules)"
-    )
+    # A block string: the formatter leaves it as it is, whatever the length of the package's name.
+    code = """
+import sys
+from {{ cookiecutter.package_name }}.cli import main
+print(main(sys.argv[1:]), "keras" in sys.modules)
+"""
     for argv in commands:
         result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
         assert result.stdout.split() == ["2", "False"], result.stderr

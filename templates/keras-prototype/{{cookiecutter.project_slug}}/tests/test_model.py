@@ -21,9 +21,13 @@ def test_package_selects_the_pinned_backend() -> None:
     # In a fresh interpreter without KERAS_BACKEND, importing the package must pick the pinned backend
     # (Keras would otherwise fall back to ~/.keras/keras.json or TensorFlow).
     env = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
-    code = "import {{ cookiecutter.package_name }}, keras; print(keras.backend.backend())"
+    code = """
+import {{ cookiecutter.package_name }}, keras
+print(keras.backend.backend())
+"""
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert result.stdout.strip().splitlines()[-1] == {{ cookiecutter.package_name }}.BACKEND
+    pinned = {{ cookiecutter.package_name }}.BACKEND
+    assert result.stdout.strip().splitlines()[-1] == pinned
     # An explicit KERAS_BACKEND wins over the pinned default: Keras then tries (and here fails) to load it.
     env["KERAS_BACKEND"] = "no-such-backend"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
@@ -84,7 +88,8 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> No
 
 
 @pytest.mark.skipif(
-    {{ cookiecutter.package_name }}.BACKEND != "jax", reason="keras.distribution is implemented for JAX only"
+    {{ cookiecutter.package_name }}.BACKEND != "jax",
+    reason="keras.distribution is implemented for JAX only",
 )
 def test_keras_distribution_data_parallel_on_jax() -> None:
     # The README's scale-out advice for this backend: DataParallel over every device (here the CPU).
@@ -98,7 +103,10 @@ def test_keras_distribution_data_parallel_on_jax() -> None:
     assert np.isfinite(history.history["loss"][0])
 
 
-@pytest.mark.skipif({{ cookiecutter.package_name }}.BACKEND != "tensorflow", reason="tf.distribute is TensorFlow's")
+@pytest.mark.skipif(
+    {{ cookiecutter.package_name }}.BACKEND != "tensorflow",
+    reason="tf.distribute is TensorFlow's",
+)
 def test_mirrored_strategy_scope_on_tensorflow() -> None:
     # The README's scale-out advice for this backend: build and compile inside a tf.distribute scope.
     import tensorflow as tf

@@ -123,7 +123,10 @@ def _remote(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """All commands and their options."""
-    parser = _Parser(prog="python -m {{ cookiecutter.package_name }}", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="python -m {{ cookiecutter.package_name }}",
+        description=__doc__.splitlines()[0],
+    )
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="settings file (default: sagemaker.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

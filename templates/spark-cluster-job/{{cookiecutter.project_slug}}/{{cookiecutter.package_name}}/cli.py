@@ -344,7 +344,10 @@ def _columns(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m {{ cookiecutter.package_name }}", description=__doc__)
+    parser = _Parser(
+        prog="python -m {{ cookiecutter.package_name }}",
+        description=__doc__,
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = sub.add_parser("train", help="train here (local[*], conf/local.conf): tune, hold out, save")

@@ -41,7 +41,10 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     defaults = TrainConfig()
-    parser = _Parser(prog="python -m {{ cookiecutter.package_name }}", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="python -m {{ cookiecutter.package_name }}",
+        description=__doc__.splitlines()[0],
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser(
