@@ -20,7 +20,18 @@ from . import gpus, hardware, locking, targets
 from . import pins as _pins
 from .catalog import default_catalog
 from .errors import DestinationError, PythonUnsupported, TargetError, UsageError
-from .models import PYTHONS, Catalog, FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Recommendation
+from .models import (
+    PYTHONS,
+    Catalog,
+    FrameworkInfo,
+    LockFile,
+    Machine,
+    PinSet,
+    Profile,
+    Project,
+    Recommendation,
+    Variant,
+)
 from .naming import check_collisions, slugify
 from .recommender import make_profile, rank
 
@@ -278,7 +289,7 @@ def _gpu_label(machine: Machine) -> str:
     return " and ".join(seen) if seen else str(machine.details.get("gpu", "a GPU"))
 
 
-def _variant_of(catalog: Any, pinset: PinSet) -> Any:
+def _variant_of(catalog: Catalog, pinset: PinSet) -> Variant:
     """The catalog variant a PinSet was made from."""
     fw = catalog.get(pinset.framework)
     release = next(r for r in fw.releases if r.version == pinset.framework_version)
@@ -287,7 +298,7 @@ def _variant_of(catalog: Any, pinset: PinSet) -> Any:
                 and all(pinset.options.get(k) == val for k, val in v.options.items()))
 
 
-def _auto_outcome(note: str, spec: targets.TargetSpec, pinset: PinSet, catalog: Any, machine: Machine | None,
+def _auto_outcome(note: str, spec: targets.TargetSpec, pinset: PinSet, catalog: Catalog, machine: Machine | None,
                   options: Mapping[str, str] | None) -> str:
     """Complete the ``auto`` note with what was picked, and what the GPU's architecture ruled out."""
     name = catalog.get(pinset.framework).name
@@ -309,7 +320,7 @@ def _auto_outcome(note: str, spec: targets.TargetSpec, pinset: PinSet, catalog: 
             f"{pinset.framework_version} it can run")
 
 
-def _will_not_run_here(catalog: Any, pinset: PinSet, machine: Machine) -> list[str]:
+def _will_not_run_here(catalog: Catalog, pinset: PinSet, machine: Machine) -> list[str]:
     """Why an explicitly chosen CUDA build cannot use this machine's NVIDIA GPU (empty when it can, or no GPU)."""
     driver = str(machine.details.get("driver_version") or "")
     if pinset.target.accelerator != "cuda" or not driver:

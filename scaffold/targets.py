@@ -82,11 +82,6 @@ def parse_target(text: str) -> TargetSpec:
     return TargetSpec(m["acc"], m["ver"])
 
 
-def platform_info(name: str) -> Platform:
-    """The :class:`Platform` record of a contract platform; TargetError naming the allowed ones otherwise."""
-    return PLATFORM_TABLE[check_platform(name)]
-
-
 def check_platform(text: str) -> str:
     if text not in PLATFORM_TABLE:
         raise TargetError(f"--platform {text!r} is not allowed; choose one of: {', '.join(PLATFORMS)}")

@@ -94,3 +94,12 @@ def test_one_message_for_an_unknown_framework_wherever_it_is_looked_up():
             assert str(e) == expected
         else:
             raise AssertionError("an unknown framework was accepted")
+
+
+def test_the_platform_is_checked_once_per_request(monkeypatch):
+    from scaffold import pins, targets
+
+    calls = []
+    monkeypatch.setattr(pins, "check_platform", lambda p: calls.append(p) or targets.check_platform(p))
+    scaffold.resolve_pins("sklearn", target="cpu", platform="linux-x86_64", python="3.12")
+    assert calls == ["linux-x86_64"]
