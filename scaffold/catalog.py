@@ -485,7 +485,7 @@ def _drivers(r: _Reader, doc: dict[str, Any]) -> dict[str, DriverMinimum]:
         source = r.get(raw, "source", where, str)
         for key, value in (("linux", linux), ("windows", windows)):
             if value is not None and not _DRIVER.match(value):
-                r.error(f"{where}.{key}", f"{value!r} is not a driver version like 525.60.13")
+                r.error(f"{where}.{key}", f"{value!r} is not a driver version (dotted numbers, e.g. 570.133.20)")
         if linux and windows and source:
             out[major] = DriverMinimum(major, linux, windows, source)
     if not out:

@@ -329,7 +329,7 @@ def test_a_driver_table_without_a_major_or_with_a_bad_version_is_reported(tmp_pa
     shutil.copytree(Path(__file__).parent.parent / "frameworks", frameworks)
     gpu = frameworks / "_gpu.toml"
     text = gpu.read_text()
-    gpu.write_text(text.replace('linux = "580"', 'linux = "five-eighty"'))
+    gpu.write_text(text.replace(f'linux = "{DRIVERS["13"].linux}"', 'linux = "five-eighty"'))
     with pytest.raises(CatalogError, match=r"_gpu.toml: drivers\.13\.linux: 'five-eighty' is not a driver version"):
         load_catalog(frameworks)
     gpu.write_text(text[:text.index("[drivers.12]")])
