@@ -1,4 +1,9 @@
-"""The public operations. Each validates its input, calls the pure core, and returns immutable results."""
+"""The public operations. Each validates its input, calls the pure core, and returns immutable results.
+
+Imports the catalog, the pure core (``pins``, ``gpus``, ``recommender``, ``targets``), ``hardware`` for
+``detect()`` (only where ``auto`` or a check against this machine needs it) and ``locking``; the generator,
+the only writer, is imported by the functions that write.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,22 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from . import gpus, hardware, locking
+from . import gpus, hardware, locking, targets
 from . import pins as _pins
 from .catalog import default_catalog
-from .errors import DestinationError, TargetError, UsageError
-from .models import PYTHONS, FrameworkInfo, LockFile, Machine, PinSet, Profile, Project, Recommendation
+from .errors import DestinationError, PythonUnsupported, TargetError, UsageError
+from .models import (
+    PYTHONS,
+    Catalog,
+    FrameworkInfo,
+    LockFile,
+    Machine,
+    PinSet,
+    Profile,
+    Project,
+    Recommendation,
+    Variant,
+)
 from .naming import check_collisions, slugify
 from .recommender import make_profile, rank
 
@@ -182,74 +198,72 @@ def resolve_pins(
     options = _options_arg(options)
     machine = _machine_arg(machine)
     catalog = default_catalog()
-    if framework not in catalog.frameworks:
-        raise UsageError(f"--framework {framework!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
-    spec = hardware.parse_target(target)
+    fw = catalog.framework(framework)
+    spec = targets.parse_target(target)
     if platform is None:
         platform = (machine.platform if machine else None) or hardware.this_platform()
         if platform is None:
             raise TargetError("this machine's platform is not supported; pass --platform with one of: "
-                              + ", ".join(hardware.PLATFORMS))
-    hardware.check_platform(platform)
-    notes: list[str] = []
+                              + ", ".join(targets.PLATFORMS))
+    # The platform itself is checked once, by the resolver; everything here only compares it.
     auto = spec.accelerator == "auto"
-    if auto and catalog.get(framework).remote_accelerator:
-        spec = hardware.TargetSpec("cpu")
-        notes.append(f"auto: {catalog.get(framework).name} runs on instances in the cloud, not on this machine; "
+    auto_note: str | None = None  # what `auto` found; completed with what was picked once the pins are known
+    if auto and fw.remote_accelerator:
+        spec = targets.TargetSpec("cpu")
+        auto_note = (f"auto: {fw.name} runs on instances in the cloud, not on this machine; "
                      "pinned for CPU instances (use --target cuda for GPU instances)")
-    elif auto and catalog.get(framework).cpu_only:
-        spec = hardware.TargetSpec("cpu")
-        notes.append(f"auto: {catalog.get(framework).name} computes on the CPU only; pinned for the CPU "
-                     "(no GPU probe needed)")
+    elif auto and fw.cpu_only:
+        spec = targets.TargetSpec("cpu")
+        auto_note = f"auto: {fw.name} computes on the CPU only; pinned for the CPU (no GPU probe needed)"
     elif auto:
-        machine = machine or hardware.detect(java_version_output="")  # Java matters to no pin: not probed
-        spec, note = _auto(machine, platform)
-        notes.append(note)
+        # Java matters to no pin: not probed
+        machine = machine or hardware.detect(java_version_output="", drivers=catalog)
+        spec, auto_note = _auto(machine, platform, catalog)
     elif spec.accelerator == "cuda" and (machine is not None or platform == hardware.this_platform()):
         # An explicit CUDA target is generated whatever this machine has (it may be for another one), but
         # when this machine has an NVIDIA GPU the build cannot use, the user hears it now, not at run time.
-        machine = machine or hardware.detect()
-    pythons = [python] if python else _python_candidates(framework)
-    error: TargetError | None = None
+        machine = machine or hardware.detect(drivers=catalog)
+    pythons = [python] if python else _python_candidates()
+    error: PythonUnsupported | None = None
     for py in pythons:
         try:
-            pinset = _resolve_auto_aware(catalog, framework, spec, platform, py, framework_version, options, notes,
-                                         auto=auto)
-        except TargetError as e:
-            if python or not str(e).startswith("--python"):
+            pinset, fallback = _resolve_auto_aware(catalog, framework, spec, platform, py, framework_version,
+                                                   options, auto=auto)
+        except PythonUnsupported as e:
+            if python:
                 raise
             error = error or e
             continue
+        notes = [fallback] if fallback else []
         if not python and py != hardware.this_python():
             notes.append(f"Python {hardware.this_python()} (this interpreter) is not supported by "
-                         f"{catalog.get(framework).name} {pinset.framework_version}; pinned for Python {py}")
-        if auto:
-            notes[0] = _auto_outcome(notes[0], spec, pinset, catalog, machine, options)
+                         f"{fw.name} {pinset.framework_version}; pinned for Python {py}")
         if framework_version is not None and framework_version != pinset.framework_version:
-            notes.append(f"--framework-version {framework_version} matched {catalog.get(framework).name} "
-                         f"{pinset.framework_version}")
+            notes.append(f"--framework-version {framework_version} matched {fw.name} {pinset.framework_version}")
+        if auto_note is not None:
+            notes.insert(0, _auto_outcome(auto_note, spec, pinset, catalog, machine, options))
         pinset = _with_notes(pinset, notes)
         if not auto and machine is not None and machine.platform == pinset.target.platform:
             pinset = _with_warnings(pinset, _will_not_run_here(catalog, pinset, machine))
         return pinset
-    assert error is not None
+    assert error is not None  # every candidate Python was refused, and the loop saw at least one
     raise error
 
 
-def _python_candidates(framework: str) -> list[str]:
-    """This interpreter's Python first, then the others the framework supports, newest first."""
+def _python_candidates() -> list[str]:
+    """This interpreter's Python first, then the others of the contract, newest first."""
     here = hardware.this_python()
     rest = [p for p in reversed(PYTHONS) if p != here]
     return [here, *rest] if here in PYTHONS else rest
 
 
-def _auto(machine: Machine, platform: str) -> tuple[hardware.TargetSpec, str]:
+def _auto(machine: Machine, platform: str, catalog: Catalog) -> tuple[targets.TargetSpec, str]:
     """The target ``auto`` asks the resolver for, and the note that says what was found."""
     driver = machine.details.get("driver_version")
     gpu = str(machine.details.get("gpu", "a GPU"))
     if machine.accelerator in ("cuda", "rocm") and machine.accelerator_version:
         caps = tuple(machine.details.get("compute_capabilities", ()))
-        spec = hardware.TargetSpec(machine.accelerator, None, at_most=machine.accelerator_version,
+        spec = targets.TargetSpec(machine.accelerator, None, at_most=machine.accelerator_version,
                                    compute=caps if machine.accelerator == "cuda" else ())
         if machine.accelerator == "cuda":
             found = f"{_gpu_label(machine)} with driver {driver}" if driver else _gpu_label(machine)
@@ -257,14 +271,13 @@ def _auto(machine: Machine, platform: str) -> tuple[hardware.TargetSpec, str]:
                           "(NVIDIA's minimum driver per CUDA major)")
         return spec, f"auto: found ROCm {machine.accelerator_version}"
     if driver:  # a GPU whose driver is too old for any CUDA build in the catalog
-        minimum = hardware.driver_facts("12")["min_driver_windows" if platform.startswith("windows")
-                                               else "min_driver_linux"]
-        return hardware.TargetSpec("cpu"), (f"auto: found {gpu} with driver {driver}, too old for CUDA 12 (needs >= "
-                                            f"{minimum}); pinned for the CPU. Update the driver and generate "
-                                            "again to use the GPU")
+        oldest = targets.oldest_cuda(catalog)
+        return targets.TargetSpec("cpu"), (f"auto: found {gpu} with driver {driver}, too old for CUDA {oldest.major} "
+                                           f"(needs >= {targets.minimum_driver(oldest, platform)}); pinned for the "
+                                           "CPU. Update the driver and generate again to use the GPU")
     if machine.accelerator == "mps" and platform == "macos-arm64":
-        return hardware.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
-    return hardware.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
+        return targets.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
+    return targets.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
 
 
 def _gpu_label(machine: Machine) -> str:
@@ -276,7 +289,7 @@ def _gpu_label(machine: Machine) -> str:
     return " and ".join(seen) if seen else str(machine.details.get("gpu", "a GPU"))
 
 
-def _variant_of(catalog: Any, pinset: PinSet) -> Any:
+def _variant_of(catalog: Catalog, pinset: PinSet) -> Variant:
     """The catalog variant a PinSet was made from."""
     fw = catalog.get(pinset.framework)
     release = next(r for r in fw.releases if r.version == pinset.framework_version)
@@ -285,7 +298,7 @@ def _variant_of(catalog: Any, pinset: PinSet) -> Any:
                 and all(pinset.options.get(k) == val for k, val in v.options.items()))
 
 
-def _auto_outcome(note: str, spec: hardware.TargetSpec, pinset: PinSet, catalog: Any, machine: Machine | None,
+def _auto_outcome(note: str, spec: targets.TargetSpec, pinset: PinSet, catalog: Catalog, machine: Machine | None,
                   options: Mapping[str, str] | None) -> str:
     """Complete the ``auto`` note with what was picked, and what the GPU's architecture ruled out."""
     name = catalog.get(pinset.framework).name
@@ -307,12 +320,12 @@ def _auto_outcome(note: str, spec: hardware.TargetSpec, pinset: PinSet, catalog:
             f"{pinset.framework_version} it can run")
 
 
-def _will_not_run_here(catalog: Any, pinset: PinSet, machine: Machine) -> list[str]:
+def _will_not_run_here(catalog: Catalog, pinset: PinSet, machine: Machine) -> list[str]:
     """Why an explicitly chosen CUDA build cannot use this machine's NVIDIA GPU (empty when it can, or no GPU)."""
     driver = str(machine.details.get("driver_version") or "")
     if pinset.target.accelerator != "cuda" or not driver:
         return []
-    runs = hardware.cuda_for_driver(driver, machine.platform)
+    runs = targets.cuda_for_driver(driver, machine.platform, catalog)
     major = pinset.target.accelerator_version.split(".")[0]
     out = []
     if runs is None or int(runs) < int(major):
@@ -326,21 +339,23 @@ def _will_not_run_here(catalog: Any, pinset: PinSet, machine: Machine) -> list[s
     return out
 
 
-def _resolve_auto_aware(catalog: Any, framework: str, spec: hardware.TargetSpec, platform: str, python: str,
-                        framework_version: str | None, options: Mapping[str, str] | None, notes: list[str],
-                        auto: bool) -> PinSet:
+def _resolve_auto_aware(catalog: Catalog, framework: str, spec: targets.TargetSpec, platform: str, python: str,
+                        framework_version: str | None, options: Mapping[str, str] | None,
+                        auto: bool) -> tuple[PinSet, str | None]:
+    """The pins, and the note that says why `auto` fell back to the CPU (None when it did not)."""
     try:
         return _pins.resolve(catalog, framework, target=spec, platform=platform, python=python,
-                             framework_version=framework_version, options=options)
-    except TargetError as e:
+                             framework_version=framework_version, options=options), None
+    except PythonUnsupported:
+        raise  # no accelerator serves a Python the release lacks: the next Python is tried instead
+    except TargetError:
         # `auto` never fails for want of a GPU build: it falls back to the CPU and says so.
-        if not auto or spec.accelerator == "cpu" or str(e).startswith("--python"):
+        if not auto or spec.accelerator == "cpu":
             raise
-        arch = f" (none has kernels for compute capability {', '.join(spec.compute)})" if spec.compute else ""
-        notes.append(f"auto: {catalog.get(framework).name} has no build for the detected GPU here{arch}; "
-                     "pinned for the CPU")
-        return _pins.resolve(catalog, framework, target=hardware.TargetSpec("cpu"), platform=platform, python=python,
-                             framework_version=framework_version, options=options)
+    arch = f" (none has kernels for compute capability {', '.join(spec.compute)})" if spec.compute else ""
+    note = f"auto: {catalog.get(framework).name} has no build for the detected GPU here{arch}; pinned for the CPU"
+    return _pins.resolve(catalog, framework, target=targets.TargetSpec("cpu"), platform=platform, python=python,
+                         framework_version=framework_version, options=options), note
 
 
 def _with_notes(pinset: PinSet, notes: list[str]) -> PinSet:

@@ -1,7 +1,8 @@
 """Load ``frameworks/*.toml`` into a typed, validated :class:`Catalog`.
 
 Every problem is collected (not just the first) and reported with its file and key path, so a
-maintainer fixes a broken catalog in one pass.
+maintainer fixes a broken catalog in one pass. Reads only ``frameworks/``; imports ``errors``, ``models``
+and the platform names of ``targets``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from .errors import CatalogError
 from .models import (
     ACCELERATORS,
     FRAMEWORK_IDS,
-    PLATFORMS,
     PYTHONS,
     SITUATION,
     Architectures,
     Catalog,
     Download,
+    DriverMinimum,
     Framework,
     Index,
     Release,
@@ -34,12 +35,14 @@ from .models import (
     StarterOption,
     Variant,
 )
+from .targets import PLATFORMS
 
 TOOLING_FILE = "_tooling.toml"
-GPU_FILE = "_gpu.toml"  # catalog-wide GPU facts: the architectures each family of CUDA builds carries
+GPU_FILE = "_gpu.toml"  # catalog-wide GPU facts: architectures of each family of CUDA builds, driver minimums
 SIZES_FILE = "_sizes.toml"  # written by `scaffold catalog sizes`: what each target's pins download
 DATA_FILES = (TOOLING_FILE, GPU_FILE, SIZES_FILE)
 _CAPABILITY = re.compile(r"^\d+\.\d+$")
+_DRIVER = re.compile(r"^\d+(?:\.\d+){0,2}$")
 
 
 @dataclass(frozen=True)
@@ -411,7 +414,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     directory = directory or frameworks_dir()
     errors: list[str] = []
     frameworks: dict[str, Framework] = {}
-    archs = _gpu(directory / GPU_FILE, errors)
+    archs, drivers = _gpu(directory / GPU_FILE, errors)
     shared = load_shared(directory, errors)
     for fid in FRAMEWORK_IDS:
         path = directory / f"{fid}.toml"
@@ -428,7 +431,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     downloads = _downloads(directory / SIZES_FILE, errors)
     if errors:
         raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(errors))
-    return Catalog(frameworks=frameworks, downloads=downloads, **tooling)
+    return Catalog(frameworks=frameworks, downloads=downloads, drivers=drivers, **tooling)
 
 
 def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
@@ -459,14 +462,35 @@ def _read_toml(path: Path, errors: list[str]) -> dict[str, Any] | None:
         return None
 
 
-def _gpu(path: Path, errors: list[str]) -> dict[str, Architectures]:
+def _gpu(path: Path, errors: list[str]) -> tuple[dict[str, Architectures], dict[str, DriverMinimum]]:
     r = _Reader(path)
     doc = _read_toml(path, errors)
     if doc is None:
-        return {}
+        return {}, {}
     archs = _architectures(r, doc)
+    drivers = _drivers(r, doc)
     errors.extend(r.errors)
-    return archs
+    return archs, drivers
+
+
+def _drivers(r: _Reader, doc: dict[str, Any]) -> dict[str, DriverMinimum]:
+    """``[drivers.<CUDA major>]``: the minimum NVIDIA driver on Linux and on Windows, with its source."""
+    out: dict[str, DriverMinimum] = {}
+    for major, raw in r.get(doc, "drivers", "", dict, {}).items():
+        where = f"drivers.{major}"
+        if not major.isdigit() or not isinstance(raw, dict):
+            r.error(where, "expected a table named by a CUDA major (e.g. [drivers.13]) with linux, windows, source")
+            continue
+        linux, windows = r.get(raw, "linux", where, str), r.get(raw, "windows", where, str)
+        source = r.get(raw, "source", where, str)
+        for key, value in (("linux", linux), ("windows", windows)):
+            if value is not None and not _DRIVER.match(value):
+                r.error(f"{where}.{key}", f"{value!r} is not a driver version (dotted numbers, e.g. 570.133.20)")
+        if linux and windows and source:
+            out[major] = DriverMinimum(major, linux, windows, source)
+    if not out:
+        r.error("drivers", "the minimum NVIDIA driver per CUDA major is missing (every CUDA variant needs it)")
+    return out
 
 
 def load_shared(directory: Path | None = None, errors: list[str] | None = None) -> Shared:

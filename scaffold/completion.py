@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .models import FRAMEWORK_IDS, PLATFORMS, PYTHONS, SITUATION
+from .models import FRAMEWORK_IDS, PYTHONS, SITUATION
+from .targets import PLATFORMS
 
 _TARGET_WORDS = ("auto", "cpu", "cuda", "rocm", "mps")
 

@@ -2,6 +2,7 @@
 
 Every error the library raises derives from :class:`ScaffoldError`; the CLI catches that one
 base class and exits with the error's ``exit_code`` (2 for bad input, 1 for other failures).
+Callers decide by the error's type, never by its message. Imports nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ class UsageError(ScaffoldError):
 
 class TargetError(UsageError):
     """Raised when: a target, platform or Python cannot be served by the chosen framework release."""
+
+
+class PythonUnsupported(TargetError):
+    """Raised when: the Python asked for is not one of the contract's, or no release (or not the chosen one) serves it.
+
+    Where no Python was asked for, the library tries the next one the framework supports instead.
+    """
 
 
 class DestinationError(UsageError):

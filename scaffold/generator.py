@@ -32,6 +32,7 @@ from .interrupts import critical
 from .locking import INSTALL_FROM_LOCK, LOCK_FILE
 from .models import Framework, PinSet, Project, Recommendation, Target, thaw
 from .pins import exact_pins
+from .targets import PLATFORM_TABLE
 
 BASE = "_base"
 SLUG_DIR = "{{cookiecutter.project_slug}}"
@@ -152,8 +153,7 @@ def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False) -> t
     install = list(INSTALL_FROM_LOCK) if locked else ["pip install -r requirements.txt"]
     steps = [
         f"cd {slug}",
-        "python -m venv .venv && . .venv/bin/activate" if not pins.target.platform.startswith("windows")
-        else r"python -m venv .venv && .venv\Scripts\activate",
+        f"python -m venv .venv && {PLATFORM_TABLE[pins.target.platform].activate}",
         *install,
         f"python -m {package} train",
         "python -m pytest",
@@ -176,6 +176,7 @@ def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: Pi
         "accelerator": pins.target.accelerator,
         "accelerator_version": pins.target.accelerator_version,
         "platform": pins.target.platform,
+        "ci_runner": PLATFORM_TABLE[pins.target.platform].ci_runner,  # the CI's runs-on
         "python_version": pins.target.python,
         "requirements": thaw(pins.requirements),
         "dev_requirements": thaw(pins.dev_requirements),

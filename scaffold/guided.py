@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DestinationError, ScaffoldError, UsageError
+from .errors import DestinationError, ScaffoldError
 from .models import QUESTION_HINTS, SITUATION, VALUE_HINTS, Machine, PinSet, Profile
 
 SKIP = "skip"
@@ -263,8 +263,8 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
     from .render_text import recommendation_text
 
     catalog = default_catalog()
-    if framework is not None and framework not in catalog.frameworks:
-        raise UsageError(f"--framework {framework!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+    if framework is not None:
+        catalog.framework(framework)
     asked: list[str] = []
     if name is None:
         name = _ask_name(output_dir, force)

@@ -1,6 +1,9 @@
-"""Targets, platforms and Pythons; ``detect()`` is the only code here that looks at the machine.
+"""``detect()`` and the parsers of its probes: the only code that looks at the machine.
 
-Everything else takes facts as parameters, so it is testable without the hardware.
+The probes (nvidia-smi, the driver's /proc file, ROCm's version file, ``java -version``, the Apple chip)
+are parsed by pure functions, so recorded outputs test them; what the outputs mean (which CUDA a driver
+runs) is the target vocabulary of :mod:`scaffold.targets`. Imports ``models`` and ``targets``; the driver
+table comes from the catalog (``frameworks/_gpu.toml``) unless the caller passes one.
 """
 
 from __future__ import annotations
@@ -11,76 +14,9 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 
-from .errors import TargetError
-from .models import PLATFORMS, PYTHONS, Machine
-
-# How uv names each platform for `uv pip compile --python-platform` (uv's documentation of that flag;
-# manylinux_2_28 is the highest glibc floor among the pinned Linux wheels, torch's; TensorFlow 2.21 and jax need 2_27,
-# TensorFlow 2.20/2.19 2_17).
-UV_PLATFORMS = {
-    "linux-x86_64": "x86_64-manylinux_2_28",
-    "linux-aarch64": "aarch64-manylinux_2_28",
-    "macos-arm64": "aarch64-apple-darwin",
-    "windows-x86_64": "x86_64-pc-windows-msvc",
-}
-# PyTorch ships macOS arm64 wheels for macOS 14+ only; uv must be told so to pick them.
-UV_MACOS_DEPLOYMENT_TARGET = "14.0"
-
-# PEP 508 marker values of each platform, so pins can be narrowed to the one target they serve.
-MARKER_ENV = {
-    "linux-x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"},
-    "linux-aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64"},
-    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
-    "windows-x86_64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
-}
-
-_TARGET = re.compile(r"^(?P<acc>cpu|mps|auto|cuda|rocm)(?:-(?P<ver>\d+\.\d+))?$")
-TARGET_FORMS = "cpu, cuda, cuda-X.Y (e.g. cuda-12.8), rocm, rocm-X.Y, mps, auto"
-
-
-@dataclass(frozen=True)
-class TargetSpec:
-    """A parsed ``--target``: an accelerator and, optionally, its exact version."""
-
-    accelerator: str  # cpu | cuda | rocm | mps | auto
-    version: str | None = None
-    at_most: str | None = None  # from `auto`: the newest version the machine's driver can run
-    compute: tuple[str, ...] = ()  # from `auto`: every GPU's compute capability; a build must run on all
-
-
-def parse_target(text: str) -> TargetSpec:
-    """Parse ``cpu``, ``cuda``, ``cuda-12.8``, ``rocm-7.2``, ``mps`` or ``auto``."""
-    m = _TARGET.match(text.strip().lower())
-    if not m or (m["ver"] and m["acc"] not in ("cuda", "rocm")):
-        raise TargetError(f"--target {text!r} is not a target; allowed: {TARGET_FORMS}")
-    return TargetSpec(m["acc"], m["ver"])
-
-
-def check_platform(text: str) -> str:
-    if text not in PLATFORMS:
-        raise TargetError(f"--platform {text!r} is not allowed; choose one of: {', '.join(PLATFORMS)}")
-    return text
-
-
-def check_python(text: str) -> str:
-    if text not in PYTHONS:
-        raise TargetError(f"--python {text!r} is not allowed; choose one of: {', '.join(PYTHONS)}")
-    return text
-
-
-def check_contradiction(spec: TargetSpec, platform: str) -> None:
-    """Refuse accelerators the platform cannot have, whatever the framework."""
-    if spec.accelerator == "mps" and platform != "macos-arm64":
-        raise TargetError(f"--target mps is the Apple Silicon GPU and needs --platform macos-arm64, not {platform}; "
-                          "on this platform use cpu, cuda or rocm")
-    if spec.accelerator in ("cuda", "rocm") and platform.startswith("macos"):
-        raise TargetError(f"--target {spec.accelerator} is not available on macOS (no NVIDIA or AMD GPU support); "
-                          "on macos-arm64 use cpu or mps")
-    if spec.accelerator == "rocm" and platform == "windows-x86_64":
-        raise TargetError("--target rocm is not available on windows-x86_64; use cpu or cuda there, or rocm on Linux")
-
+from .models import Catalog, Machine
+from .targets import DriverTable, cuda_for_driver, minimum_driver, oldest_cuda, version_tuple
 
 # ---- detection: the only place that probes the machine ----
 
@@ -100,57 +36,6 @@ def this_platform() -> str | None:
 
 def this_python() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
-
-
-def cuda_for_driver(driver: str, platform: str = "linux-x86_64") -> str | None:
-    """The newest CUDA major a driver version (e.g. ``550.54.14``) can run on ``platform``, or None if too old.
-
-    Thanks to CUDA's minor-version compatibility a driver that meets a major's minimum runs every minor
-    release of it; the minimums differ between Linux and Windows (:data:`_MIN_DRIVER`).
-    """
-    have = version_tuple(driver)
-    if have is None:
-        return None
-    key = "min_driver_windows" if platform.startswith("windows") else "min_driver_linux"
-    for major in sorted(_MIN_DRIVER, key=int, reverse=True):
-        minimum = version_tuple(_MIN_DRIVER[major][key])
-        if minimum is not None and have >= minimum:
-            return major
-    return None
-
-
-# The minimum NVIDIA driver per CUDA major and OS (NVIDIA, CUDA Toolkit release notes, table "CUDA Toolkit
-# and Minimum Required Driver Version for CUDA Minor Version Compatibility": 12.x >= 525.60.13 on Linux,
-# >= 528.33 on Windows; 13.x >= 580). `auto` reads it through cuda_for_driver; a CUDA variant of the catalog
-# that does not state its own gets these as the facts ``min_driver_linux`` / ``min_driver_windows``.
-_MIN_DRIVER = {
-    "12": {"min_driver_linux": "525.60.13", "min_driver_windows": "528.33"},
-    "13": {"min_driver_linux": "580", "min_driver_windows": "580"},
-}
-
-
-def driver_facts(cuda_version: str) -> dict[str, str]:
-    """The minimum-driver facts for a CUDA version (``12.6`` -> 12.x minimums); empty when unknown."""
-    major = cuda_version.split(".")[0]
-    facts = dict(_MIN_DRIVER.get(major, {}))
-    if facts:
-        facts["cuda_major"] = major
-    return facts
-
-
-def version_tuple(text: str) -> tuple[int, ...] | None:
-    """``550.54.14`` -> (550, 54, 14); None when it is not dotted numbers."""
-    try:
-        return tuple(int(p) for p in text.strip().split("."))
-    except ValueError:
-        return None
-
-
-def marker_environment(platform: str, python: str) -> dict[str, str]:
-    """The PEP 508 marker values of a target (not of this machine), to evaluate its requirements."""
-    return {**MARKER_ENV[platform], "python_version": python, "python_full_version": f"{python}.0",
-            "implementation_name": "cpython", "platform_python_implementation": "CPython",
-            "os_name": "nt" if platform.startswith("windows") else "posix"}
 
 
 # ---- parsers of the probes' outputs: pure, so recorded outputs test them ----
@@ -307,6 +192,7 @@ def detect(
     platform: str | None = None,
     python: str | None = None,
     probe: bool = True,
+    drivers: DriverTable | Catalog | None = None,
 ) -> Machine:
     """Describe this machine: platform, Python, accelerator and its version, CPU cores, memory, Java.
 
@@ -316,7 +202,8 @@ def detect(
     nvidia-smi gives nothing), of ``/opt/rocm/.info/version`` and of ``/proc/version`` (WSL2), the stderr of
     ``java -version``, the Apple chip's name. Left out,
     the probe runs here; with ``probe=False`` a left-out probe counts as having found nothing, so a
-    test never depends on the machine it runs on.
+    test never depends on the machine it runs on. ``drivers`` is the catalog's table of minimum NVIDIA
+    drivers per CUDA major (default: the bundled catalog's).
     """
     def given(value, run):
         if value is not None:
@@ -352,12 +239,12 @@ def detect(
         caps = sorted({g["compute_capability"] for g in gpus if g["compute_capability"]})
         if caps:
             details["compute_capabilities"] = caps
-        cuda = cuda_for_driver(driver, plat)
+        cuda = cuda_for_driver(driver, plat, drivers)
         if cuda:
             return Machine(plat, py, "cuda", cuda, details)
-        minimum = _MIN_DRIVER["12"]["min_driver_windows" if plat.startswith("windows") else "min_driver_linux"]
-        details["note"] = (f"NVIDIA driver {driver} is too old for CUDA 12 (needs >= {minimum} on this platform); "
-                           "update the driver to use the GPU")
+        oldest = oldest_cuda(drivers)
+        details["note"] = (f"NVIDIA driver {driver} is too old for CUDA {oldest.major} (needs >= "
+                           f"{minimum_driver(oldest, plat)} on this platform); update the driver to use the GPU")
     rocm = parse_rocm_version(given(rocm_version, lambda: _read(ROCM_VERSION_FILE)))
     if rocm:
         details["rocm_version"] = rocm

@@ -3,7 +3,8 @@
 uv resolves for another platform and Python from package metadata alone (``--python-platform``,
 ``--python-version``), so a Linux CUDA lock can be made on a Mac. uv is a Python dependency of
 scaffold-ml and runs as ``python -m uv``: nothing to install by hand. This module only computes the
-lock's text; :mod:`scaffold.generate` writes it.
+lock's text; :mod:`scaffold.generator` writes it. Imports ``errors``, ``models`` and the platform table of
+``targets``; runs nothing but uv.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import threading
 from pathlib import Path
 
 from .errors import ToolError, UnreachableError
-from .hardware import UV_MACOS_DEPLOYMENT_TARGET, UV_PLATFORMS
 from .models import PinSet
+from .targets import PLATFORM_TABLE, UV_PLATFORMS
 
 LOCK_FILE = "requirements.lock"
 INSTALL_FROM_LOCK = ("pip install --require-hashes -r requirements.lock", "pip install --no-deps -e .")
@@ -68,8 +69,10 @@ def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str,
         raise ToolError(f"cannot lock for platform {platform!r}; lockable: {', '.join(UV_PLATFORMS)}")
     base_env = os.environ if env is None else env
     run_env = {**base_env, "UV_PYTHON_DOWNLOADS": "never"}
-    # PyTorch ships macOS arm64 wheels tagged for macOS 14+ only; uv must be told the target's macOS.
-    run_env.setdefault("MACOSX_DEPLOYMENT_TARGET", UV_MACOS_DEPLOYMENT_TARGET)
+    # uv picks macOS wheels by the target's macOS version (PyTorch tags its arm64 wheels for macOS 14+ only).
+    deployment = PLATFORM_TABLE[platform].macos_deployment_target
+    if deployment:
+        run_env.setdefault("MACOSX_DEPLOYMENT_TARGET", deployment)
     with tempfile.TemporaryDirectory(prefix="scaffold-lock-") as tmp:
         work = Path(tmp)
         (work / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -3,6 +3,8 @@
 ``scaffold catalog prove`` resolves every (framework, release, target, platform, python) the catalog
 claims with uv against the real indexes; an index that cannot be reached is counted as unverified,
 never as passed. ``scaffold catalog check`` asks PyPI for releases newer than the catalog's newest.
+Imports the catalog, the pure resolver and target vocabulary (``pins``, ``targets``) and ``locking``'s uv
+runner; the network is reached only through uv and PyPI's JSON API.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from packaging.version import InvalidVersion, Version
 
 from .catalog import NewestClaim, newest_claims
 from .errors import ScaffoldError, ToolError, UnreachableError, UsageError
-from .hardware import TargetSpec, marker_environment
 from .locking import compile_lock, pin_lines, stop_children
-from .models import PLATFORMS, Catalog, Framework, PinSet, Release, Variant
+from .models import Catalog, Framework, PinSet, Release, Variant
 from .pins import resolve
+from .targets import PLATFORMS, TargetSpec, marker_environment
 
 PYPI_JSON = "https://pypi.org/pypi/{package}/json"
 OUTCOMES = ("resolved", "unverified", "failed")
@@ -194,8 +196,7 @@ def _framework_ids(catalog: Catalog, frameworks: Iterable[str] | None) -> tuple[
         raise UsageError(f"frameworks must be a list of framework ids, not {type(frameworks).__name__}")
     fids = tuple(f.lower() if isinstance(f, str) else f for f in (frameworks or catalog.frameworks))
     for fid in fids:
-        if fid not in catalog.frameworks:
-            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
+        catalog.framework(fid)
     return fids
 
 

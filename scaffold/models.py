@@ -1,4 +1,7 @@
-"""Plain, immutable data shared by every module. Imports nothing of ours."""
+"""Plain, immutable data shared by every module: frozen dataclasses and the contract's vocabularies.
+
+Imports only ``errors`` (the one lookup that can fail, :meth:`Catalog.framework`, raises a UsageError).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+
+from .errors import UsageError
 
 
 def freeze(value: Any) -> Any:
@@ -84,7 +89,6 @@ VALUE_HINTS: Mapping[tuple[str, str], str] = {
 }
 
 FRAMEWORK_IDS: tuple[str, ...] = ("sklearn", "pytorch", "keras", "tensorflow", "spark", "sagemaker")
-PLATFORMS: tuple[str, ...] = ("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")
 ACCELERATORS: tuple[str, ...] = ("cpu", "cuda", "rocm", "mps")
 PYTHONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13", "3.14")
 
@@ -267,15 +271,35 @@ def download_key(framework: str, version: str, target: str, platform: str,
 
 
 @dataclass(frozen=True)
+class DriverMinimum:
+    """The oldest NVIDIA driver that runs every minor release of one CUDA major (minor-version compatibility)."""
+
+    major: str
+    linux: str
+    windows: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Catalog:
     frameworks: Mapping[str, Framework]
     tooling: Mapping[str, str]
     build_requires: tuple[str, ...] = ()
     pypi_url: str = "https://pypi.org/simple"
     downloads: Mapping[str, Download] = field(default_factory=dict)  # download_key -> size (frameworks/_sizes.toml)
+    # CUDA major -> minimum NVIDIA driver (frameworks/_gpu.toml [drivers])
+    drivers: Mapping[str, DriverMinimum] = field(default_factory=dict)
 
     def get(self, framework_id: str) -> Framework:
         return self.frameworks[framework_id]
+
+    def framework(self, framework_id: str) -> Framework:
+        """The framework ``framework_id`` names; UsageError naming the allowed ids when there is none."""
+        found = self.frameworks.get(framework_id) if isinstance(framework_id, str) else None
+        if found is None:
+            raise UsageError(f"--framework {framework_id!r} is not allowed; choose one of: "
+                             f"{', '.join(self.frameworks)}")
+        return found
 
 
 @dataclass(frozen=True)

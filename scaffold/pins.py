@@ -1,7 +1,7 @@
-"""Resolve pins. Pure: (framework, release, target, platform, python, options) -> PinSet.
+"""Resolve pins. PURE: (framework, release, target, platform, python, options) -> PinSet.
 
-Never looks at the machine: ``auto`` and the defaults are filled in by the caller from
-:func:`scaffold.hardware.detect`.
+Never looks at the machine: ``auto`` and the defaults are filled in by the caller (:mod:`scaffold.api`,
+from :func:`scaffold.hardware.detect`). Imports ``errors``, ``models``, ``gpus`` and ``targets``.
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from .errors import TargetError, UsageError
+from .errors import PythonUnsupported, TargetError, UsageError
 from .gpus import blocker
-from .hardware import (
+from .models import Catalog, Framework, PinSet, Release, Target, Variant, download_key
+from .targets import (
     TargetSpec,
     check_contradiction,
     check_platform,
     check_python,
     driver_facts,
+    driver_sentence,
     marker_environment,
 )
-from .models import Catalog, Framework, PinSet, Release, Target, Variant, download_key
 
 
 def _sort_key(variant: Variant) -> Version:
@@ -81,7 +82,7 @@ def _explain(fw: Framework, releases: list[Release], spec: TargetSpec, platform:
     pythons = sorted({py for r in releases for v in r.variants for py in (v.python or r.python)},
                      key=lambda p: tuple(map(int, p.split("."))))
     if python not in pythons:
-        return TargetError(f"--python {python} is not supported by {what}; supported: {', '.join(pythons)}")
+        return PythonUnsupported(f"--python {python} is not supported by {what}; supported: {', '.join(pythons)}")
     platforms = sorted({p for r in releases for v in r.variants for p in v.platforms})
     if platform not in platforms:
         return TargetError(f"--platform {platform} is not supported by {what}; supported: {', '.join(platforms)}")
@@ -111,9 +112,7 @@ def resolve(
     ``target`` must be concrete (not ``auto``). Without ``framework_version`` the newest release
     that serves the target, platform and Python wins.
     """
-    if framework not in catalog.frameworks:
-        raise UsageError(f"--framework {framework!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
-    fw = catalog.get(framework)
+    fw = catalog.framework(framework)
     check_platform(platform)
     check_python(python)
     if not fw.remote_accelerator:  # SageMaker's GPU is in AWS, whatever this platform has
@@ -200,10 +199,12 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         index_lines = [f"--index-url {index.url}", f"--extra-index-url {catalog.pypi_url}"]
         uv_indexes.append({"name": index.name, "url": index.url, "explicit": True})
         uv_sources = {pkg: ({"index": index.name},) for pkg in variant.index_packages}
-    # A CUDA variant that does not state its minimum driver gets NVIDIA's minimum for its major, so every
-    # generated project's `check` can tell a driver too old for its wheels.
-    defaults = driver_facts(variant.version) if variant.accelerator == "cuda" and not fw.remote_accelerator else {}
+    # A CUDA variant gets NVIDIA's minimum driver for its major (unless it states its own), so every generated
+    # project's `check` can tell a driver too old for its wheels, and its notes say it once, from the facts.
+    local_cuda = variant.accelerator == "cuda" and not fw.remote_accelerator
+    defaults = driver_facts(variant.version, catalog) if local_cuda else {}
     facts = {**defaults, **release.facts, **variant.facts}
+    driver = driver_sentence(facts, platform) if local_cuda else None
     return PinSet(
         framework=fw.id,
         framework_version=release.version,
@@ -215,7 +216,7 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         uv_sources=uv_sources,
         options=options,
         facts=facts,
-        notes=tuple([*notes, *variant.notes]),
+        notes=tuple([*notes, *variant.notes, *([driver] if driver else [])]),
         download=catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform,
                                                     variant.options)),
     )

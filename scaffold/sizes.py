@@ -23,7 +23,7 @@ from typing import Any
 from packaging import tags
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
-from .errors import ScaffoldError, UsageError
+from .errors import ScaffoldError
 from .locking import compile_lock, pin_lines
 from .maintain import host_reachable, index_hosts, pins_for
 from .models import Catalog, Download, download_key
@@ -95,9 +95,7 @@ def measure(catalog: Catalog, frameworks: Iterable[str], *, today: str,
     """Measure every (release, variant, platform) of ``frameworks``; unreachable indexes are left out."""
     work = []
     for fid in frameworks:
-        if fid not in catalog.frameworks:
-            raise UsageError(f"--framework {fid!r} is not allowed; choose one of: {', '.join(catalog.frameworks)}")
-        for release in catalog.get(fid).releases:
+        for release in catalog.framework(fid).releases:
             for variant in release.variants:
                 pythons = variant.python or release.python
                 python = "3.12" if "3.12" in pythons else pythons[-1]

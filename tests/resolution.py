@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
-from scaffold.hardware import UV_MACOS_DEPLOYMENT_TARGET, UV_PLATFORMS
 from scaffold.maintain import claimed_combinations
 from scaffold.models import Catalog, PinSet
+from scaffold.targets import UV_MACOS_DEPLOYMENT_TARGET, UV_PLATFORMS
 
 REACHABLE_HOSTS = {"pypi.org"}  # this machine and CI reach PyPI only
 

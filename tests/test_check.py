@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from scaffold import generate
+from scaffold.catalog import default_catalog
 
 RECORDED = Path(__file__).parent / "recorded"
+CUDA12 = default_catalog().drivers["12"]  # the minimums a CUDA 12 project is checked against
 
 
 def render(tmp_path: Path, framework: str = "sklearn", **kwargs):
@@ -104,15 +106,16 @@ def cuda_project(tmp_path):
 def test_cuda_facts_reach_the_record(cuda_project):
     _, _, record, _ = cuda_project
     assert record["accelerator"] == "cuda" and record["accelerator_version"] == "12.6"
-    assert record["facts"]["min_driver_linux"] == "525.60.13" and record["facts"]["min_driver_windows"] == "528.33"
+    assert (record["facts"]["min_driver_linux"], record["facts"]["min_driver_windows"]) == (CUDA12.linux,
+                                                                                           CUDA12.windows)
     assert record["pins"]["torch"].endswith("+cu126")
 
 
 @pytest.mark.parametrize(("smi", "proc", "expect"), [
-    ("nvidia-smi-h100x8.txt", None, None),                                      # 570.133.20 >= 525.60.13
+    ("nvidia-smi-h100x8.txt", None, None),                                      # 570.133.20: new enough
     ("nvidia-smi-failed.txt", "proc-driver-nvidia-version-proprietary.txt", None),  # 550.54.14 from the file
     ("nvidia-smi-failed.txt", None, "no NVIDIA driver found"),
-    (None, "proc-driver-nvidia-version-aarch64-old.txt", "NVIDIA driver 470.239.06 is older than 525.60.13"),
+    (None, "proc-driver-nvidia-version-aarch64-old.txt", f"NVIDIA driver 470.239.06 is older than {CUDA12.linux}"),
 ])
 def test_cuda_driver_presence_and_minimum(cuda_project, smi, proc, expect):
     _, _, record, check = cuda_project
@@ -196,7 +199,7 @@ def test_the_command_probes_path_and_lists_every_problem(cuda_project, tmp_path)
     result = subprocess.run([sys.executable, "-m", f"{project.package}.check"], cwd=path, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr  # torch is not installed here
-    assert "ok      nvidia driver: 570.133.20 (from nvidia-smi), >= 525.60.13" in result.stdout
+    assert f"ok      nvidia driver: 570.133.20 (from nvidia-smi), >= {CUDA12.linux}" in result.stdout
     assert "PROBLEM package torch: torch is not installed (pinned 2.14.1+cu126)" in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].endswith("problems")
     as_json = subprocess.run([sys.executable, "-m", f"{project.package}.check", "--json"], cwd=path, env=env,

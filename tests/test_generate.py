@@ -9,7 +9,8 @@ import pytest
 
 from scaffold import DestinationError, GenerationError, generate
 from scaffold.catalog import default_catalog
-from scaffold.models import PLATFORMS, PYTHONS
+from scaffold.models import PYTHONS
+from scaffold.targets import PLATFORMS
 
 from .conftest import ROOT, snapshot
 from .generated import check_project

@@ -7,15 +7,18 @@ from pathlib import Path
 import pytest
 
 from scaffold import resolve_pins
+from scaffold.catalog import default_catalog
 from scaffold.hardware import (
     detect,
-    driver_facts,
     java_major,
     parse_java_version,
     parse_nvidia_proc,
     parse_nvidia_smi,
     parse_rocm_version,
 )
+from scaffold.targets import cuda_for_driver, driver_facts
+
+DRIVERS = default_catalog().drivers  # the expected minimums: the catalog's own table
 
 RECORDED = Path(__file__).parent / "recorded"
 
@@ -102,7 +105,7 @@ def test_a_driver_too_old_for_cuda_12_means_the_cpu_and_says_why():
     assert m.accelerator == "cpu" and "470.239.06 is too old" in m.details["note"]
     pins = resolve_pins("pytorch", target="auto", machine=m, python="3.12")
     assert pins.target.accelerator == "cpu"
-    assert "driver 470.239.06, too old for CUDA 12 (needs >= 525.60.13)" in pins.notes[0]
+    assert f"driver 470.239.06, too old for CUDA 12 (needs >= {DRIVERS['12'].linux})" in pins.notes[0]
 
 
 def test_rocm_apple_and_plain_cpu():
@@ -133,11 +136,12 @@ def test_detect_on_this_machine_is_well_formed():
     assert isinstance(m.details["cpu_cores"], int) and m.details["cpu_cores"] >= 1
 
 
-@pytest.mark.parametrize(("cuda", "linux", "windows"), [("12.6", "525.60.13", "528.33"), ("13.2", "580", "580")])
-def test_driver_facts(cuda, linux, windows):
-    facts = driver_facts(cuda)
-    assert (facts["min_driver_linux"], facts["min_driver_windows"]) == (linux, windows)
-    assert driver_facts("11.8") == {}
+@pytest.mark.parametrize("cuda", ["12.6", "13.2"])
+def test_driver_facts(cuda):
+    entry = DRIVERS[cuda.split(".")[0]]
+    facts = driver_facts(cuda, DRIVERS)
+    assert facts == {"min_driver_linux": entry.linux, "min_driver_windows": entry.windows, "cuda_major": entry.major}
+    assert driver_facts("11.8", DRIVERS) == {}
 
 
 # ---- compute capability: the driver says which CUDA runs, the architecture which builds have kernels ----
@@ -252,12 +256,12 @@ def test_pytorch_aarch64_cuda_12_6_builds_cover_ampere_and_hopper_only():
 
 
 def test_windows_takes_its_own_minimum_driver():
-    from scaffold.hardware import cuda_for_driver
-
-    assert cuda_for_driver("527.41", "linux-x86_64") == "12"
-    assert cuda_for_driver("527.41", "windows-x86_64") is None  # Windows needs >= 528.33 for CUDA 12
-    assert cuda_for_driver("528.33", "windows-x86_64") == "12"
-    assert cuda_for_driver("580.88", "windows-x86_64") == "13"
+    cuda12 = DRIVERS["12"]
+    between = f"{cuda12.linux.split('.')[0]}.99"  # past Linux's minimum, short of Windows' (NVIDIA's own split)
+    assert cuda_for_driver(between, "linux-x86_64", DRIVERS) == "12"
+    assert cuda_for_driver(between, "windows-x86_64", DRIVERS) is None
+    assert cuda_for_driver(cuda12.windows, "windows-x86_64", DRIVERS) == "12"
+    assert cuda_for_driver(f"{DRIVERS['13'].windows}.88", "windows-x86_64", DRIVERS) == "13"
 
 
 def test_wsl2_is_detected_and_treated_as_linux():
@@ -282,3 +286,80 @@ def test_every_cuda_architecture_list_in_the_catalog_has_a_source(catalog):
                     assert runs_on(arch, "9.0") is True  # every listed build serves Hopper
                     seen += 1
     assert seen > 20
+
+
+# ---- the driver table: once in frameworks/_gpu.toml, everything else derived from it ----
+
+def test_the_driver_table_is_nvidias_published_minimums():
+    # NVIDIA CUDA Toolkit release notes, "CUDA Toolkit and Minimum Required Driver Version for CUDA Minor Version
+    # Compatibility": the only place outside frameworks/_gpu.toml that writes the numbers, to hold the table to them.
+    published = {"12": ("525.60.13", "528.33"), "13": ("580", "580")}
+    assert {major: (e.linux, e.windows) for major, e in DRIVERS.items()} == published
+    assert all("Minimum Required Driver Version for CUDA Minor Version Compatibility" in e.source
+               for e in DRIVERS.values())
+
+
+def test_every_local_cuda_build_says_its_driver_once_from_the_table(catalog):
+    from scaffold.maintain import claimed_combinations, pins_for
+
+    seen = 0
+    for fid, fw in catalog.frameworks.items():
+        for release, variant, platform, python in claimed_combinations(catalog, fid):
+            if variant.accelerator != "cuda" or fw.remote_accelerator:
+                continue
+            entry = DRIVERS[variant.version.split(".")[0]]
+            minimum = entry.windows if platform.startswith("windows") else entry.linux
+            pins = pins_for(catalog, fid, release, variant, platform, python)
+            assert (pins.facts["min_driver_linux"], pins.facts["min_driver_windows"]) == (entry.linux, entry.windows)
+            saying = [n for n in pins.notes if "driver" in n.lower() and minimum in n]
+            assert len(saying) == 1 and saying[0].startswith(f"The NVIDIA driver must be {minimum} or newer")
+            # the catalog's prose no longer repeats a number the table holds
+            assert not any(e.linux in n or e.windows in n for n in variant.notes for e in DRIVERS.values())
+            seen += 1
+    assert seen > 100
+
+
+def test_a_driver_table_without_a_major_or_with_a_bad_version_is_reported(tmp_path):
+    import shutil
+
+    from scaffold.catalog import load_catalog
+    from scaffold.errors import CatalogError
+
+    frameworks = tmp_path / "frameworks"
+    shutil.copytree(Path(__file__).parent.parent / "frameworks", frameworks)
+    gpu = frameworks / "_gpu.toml"
+    text = gpu.read_text()
+    gpu.write_text(text.replace(f'linux = "{DRIVERS["13"].linux}"', 'linux = "five-eighty"'))
+    with pytest.raises(CatalogError, match=r"_gpu.toml: drivers\.13\.linux: 'five-eighty' is not a driver version"):
+        load_catalog(frameworks)
+    gpu.write_text(text[:text.index("[drivers.12]")])
+    with pytest.raises(CatalogError, match=r"_gpu.toml: drivers: the minimum NVIDIA driver per CUDA major is missing"):
+        load_catalog(frameworks)
+
+
+# ---- the platform table: one record per platform, the facts every consumer reads ----
+
+def test_the_platform_table_is_the_contracts_platforms_with_their_facts():
+    from scaffold.targets import PLATFORM_TABLE, PLATFORMS, UV_PLATFORMS, marker_environment
+
+    assert PLATFORMS == ("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")
+    for name, p in PLATFORM_TABLE.items():
+        env = marker_environment(name, "3.12")
+        assert UV_PLATFORMS[name] == p.uv_platform and env["sys_platform"] == p.sys_platform
+        assert (env["os_name"] == "nt") == (p.os == "windows") == (p.venv_bin == "Scripts")
+        assert p.activate.replace("\\", "/").endswith(f".venv/{p.venv_bin}/activate")
+        assert (p.macos_deployment_target is not None) == (p.os == "macos")
+    assert PLATFORM_TABLE["linux-aarch64"].ci_runner == "ubuntu-24.04-arm"
+
+
+@pytest.mark.parametrize("platform", ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"])
+def test_generated_projects_take_activation_and_ci_runner_from_the_table(platform, tmp_path):
+    import scaffold
+    from scaffold.targets import PLATFORM_TABLE
+
+    project = scaffold.generate("Demo", framework="sklearn", target="cpu", platform=platform, python="3.12",
+                                output_dir=tmp_path)
+    facts = PLATFORM_TABLE[platform]
+    assert f"python -m venv .venv && {facts.activate}" in project.next_steps
+    ci = (Path(project.path) / ".github" / "workflows" / "ci.yml").read_text()
+    assert f'runs-on: "{facts.ci_runner}"' in ci

@@ -132,3 +132,13 @@ def test_scaffold_json_is_strict_json(tmp_path):
     text = (Path(project.path) / ".scaffold.json").read_text()
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert json.loads(text)["answers"]["tags"] == ["a"]
+
+
+def test_an_unsupported_python_is_a_public_target_error_the_cli_maps_to_exit_2():
+    assert issubclass(scaffold.PythonUnsupported, scaffold.TargetError)
+    assert scaffold.PythonUnsupported.exit_code == 2
+    with pytest.raises(scaffold.PythonUnsupported, match=r"^--python '3\.9' is not allowed; choose one of: 3\.10"):
+        scaffold.resolve_pins("sklearn", target="cpu", platform="linux-x86_64", python="3.9")
+    with pytest.raises(UsageError, match=r"^--framework 'nope' is not allowed"):
+        scaffold.generate("Demo", framework="nope", target="cpu", platform="linux-x86_64", python="3.12",
+                          output_dir=".", dry_run=True)

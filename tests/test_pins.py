@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from scaffold import TargetError, UsageError, resolve_pins
-from scaffold.hardware import TargetSpec, cuda_for_driver, detect, parse_target
+from scaffold.hardware import detect
 from scaffold.models import Machine
 from scaffold.pins import resolve
+from scaffold.targets import TargetSpec, cuda_for_driver, parse_target
 
 
 def test_parse_target_forms():

@@ -11,9 +11,9 @@ from packaging.requirements import Requirement
 
 from scaffold.catalog import default_catalog
 from scaffold.errors import ScaffoldError
-from scaffold.hardware import TargetSpec
 from scaffold.models import PinSet
 from scaffold.pins import resolve
+from scaffold.targets import TargetSpec
 
 from .resolution import every_combination, uv_compile
 

@@ -25,8 +25,8 @@ from packaging.version import Version
 import scaffold
 from scaffold.catalog import default_catalog
 from scaffold.errors import TargetError
-from scaffold.hardware import parse_target
 from scaffold.pins import resolve
+from scaffold.targets import parse_target
 
 from .generated import check_project
 

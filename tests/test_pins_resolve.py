@@ -10,9 +10,9 @@ import pytest
 from packaging.requirements import Requirement
 
 from scaffold.catalog import default_catalog
-from scaffold.hardware import TargetSpec
 from scaffold.models import FRAMEWORK_IDS
 from scaffold.pins import resolve
+from scaffold.targets import TargetSpec
 
 from .resolution import every_combination, unreachable_indexes, uv_compile
 

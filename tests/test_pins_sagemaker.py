@@ -16,8 +16,8 @@ from packaging.requirements import Requirement
 from scaffold import pins
 from scaffold.catalog import default_catalog
 from scaffold.errors import TargetError
-from scaffold.hardware import TargetSpec
 from scaffold.models import PinSet
+from scaffold.targets import TargetSpec
 
 FRAMEWORK = "sagemaker"
 

@@ -17,8 +17,8 @@ from packaging.requirements import Requirement
 from scaffold import generate
 from scaffold.catalog import default_catalog
 from scaffold.errors import ScaffoldError
-from scaffold.hardware import TargetSpec
 from scaffold.pins import resolve
+from scaffold.targets import TargetSpec
 
 from .generated import check_project
 
