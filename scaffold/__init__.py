@@ -4,6 +4,9 @@ The library is the product; the ``scaffold`` command is a thin layer over it. Ev
 returns immutable results and raises :class:`ScaffoldError` (never prints, never exits).
 
 Names are loaded on first use, so ``import scaffold`` (and ``scaffold --help``) stays cheap.
+
+May import: nothing at import time; a public name loads its module on first use (``api``, ``updater``,
+``errors``, ``models``), and only those four.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Signals are handled from the first moment this module runs, before anything heavy is imported:
 a Ctrl-C while typer loads is one line and its exit status, not a traceback. Only the instants
 before Python runs this file (its own start-up) remain Python's.
+
+May import: ``sys`` and the C module ``_signal`` at first, then ``interrupts`` and ``cli`` of ours, in that order.
 """
 
 import sys

@@ -1,4 +1,8 @@
-"""Where the bundled data lives: inside the wheel (``scaffold/_data``) or at the repository root."""
+"""Where the bundled data lives: inside the wheel (``scaffold/_data``) or at the repository root.
+
+May import: the standard library only, nothing of ours; every module that reads ``frameworks/`` or
+``templates/`` asks here.
+"""
 
 from __future__ import annotations
 

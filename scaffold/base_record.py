@@ -3,8 +3,10 @@
 The record is one compressed file in the project, ``.scaffold/base.json.gz``: every generated file's SHA-256
 and, for the text files that can be merged (UTF-8, at most 1 MB), the generated text itself. It is the base of
 the three-way merge (base = what scaffold-ml generated, ours = the user's file, theirs = the new render). Data
-files (the bundled CSVs) are kept as hashes only: they are replaced when untouched, never merged. Pure and
-standard library only.
+files (the bundled CSVs) are kept as hashes only: they are replaced when untouched, never merged. It reads and
+writes only inside the folder it is given (the generator's temporary render, or the project being updated).
+
+May import: the standard library only, nothing of ours (the generator and the updater both import it).
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The command installs :func:`install`, so SIGINT, SIGTERM and SIGHUP unwind the s
 exception: every ``finally`` runs and the temporary folder goes away. The few steps that must
 happen together (moving a project into place, removing what this run made) run inside
 :func:`critical`: a signal that arrives there waits until the section is over.
+
+May import: the standard library only, nothing of ours: ``__main__`` loads it before anything else, and the
+generator (whose moves run in :func:`critical`) imports it, so it must stay below both.
 """
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""Project names -> slug and import name. Pure; refuses anything that is not a clean identifier."""
+"""Project names -> slug and import name, and the names a project must not take.
+
+:func:`slugify` is pure and refuses anything that is not a clean identifier. :func:`check_collisions` refuses a
+name that collides with what the starter installs, imports or holds; it takes the framework and the catalog as
+parameters and reads the bundled template files (read-only), never the machine.
+
+May import: ``errors`` and ``_paths`` of ours, ``packaging`` (inside the functions), and the standard library.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,9 @@ Task fit decides first: a framework whose catalog entry says it cannot do the si
 (positive) or a caution (negative). A left-out option matches no rule, so it weighs neither way. Each
 ranked framework also carries the smallest change of the situation that would change the answer,
 computed from the same rules. All weights live in ``frameworks/<id>.toml``.
+
+May import: ``errors`` and ``models`` of ours, and the standard library. The caller passes the Catalog, so
+this module never loads the catalog, probes the machine or prints.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Pure: a Recommendation and a width in, text out (no terminal library), so it is tested at any width and stays
 cheap on the CLI's start-up path.
+
+May import: ``models`` of ours and the standard library (``textwrap``); no terminal library.
 """
 
 from __future__ import annotations

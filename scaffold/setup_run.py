@@ -4,6 +4,9 @@ Three steps, each a child process in the project folder: create ``.venv`` inside
 ``requirements.txt`` into it (uv when it is installed, else pip; ``SCAFFOLD_INSTALLER=pip`` or ``uv`` chooses),
 run the main job (``python -m <package> train``). A failing step raises :class:`SetupError` naming the step;
 the project is kept, so the person can fix the cause and run the step's command by hand.
+
+May import: ``errors`` of ours, ``rich`` (only for the live line, inside :func:`run_with_progress`), and the
+standard library. It runs commands inside the project only; the CLI imports it only for ``--setup``.
 """
 
 from __future__ import annotations

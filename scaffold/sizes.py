@@ -6,6 +6,10 @@ looked up in the index's JSON API (PEP 691: every file with its size). The sum g
 ``frameworks/_sizes.toml`` with the date, so ``scaffold new`` and ``scaffold detect`` can say "cuda-13.2: ~3.4 GB;
 cpu: ~0.3 GB" before anything is downloaded. Combinations whose index cannot be reached are left out, never
 guessed.
+
+May import: ``errors``, ``models``, ``locking`` (the resolution) and ``maintain`` (which pins the catalog claims,
+which hosts answer) of ours, ``packaging``, and the standard library (``urllib`` for the JSON API). Only the CLI's
+``catalog sizes`` imports it. It writes nothing: :func:`write_sizes` returns the file's text and the CLI writes it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ still wins (e.g. ``KERAS_BACKEND=jax`` after ``pip install jax``).
 
 import os
 
-#: The backend that requirements.txt installs (chosen with ``scaffold new --backend``).
+#: The backend that requirements.txt installs (``scaffold new --backend`` chose it, ``scaffold update --backend``
+#: changes it).
 BACKEND: str = {{ cookiecutter.options.backend|tojson }}
 
 os.environ.setdefault("KERAS_BACKEND", BACKEND)
