@@ -459,7 +459,9 @@ def _listing(out: Path) -> tuple[str, ...]:
 def _make_workdir(dest: Destination) -> tuple[Path, int]:
     """This run's temporary folder, locked for as long as the process lives, with a note of its destination."""
     try:
-        work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=dest.anchor))
+        # The pid in the name lets a later run tell a folder whose maker died before writing its note (SIGKILL
+        # between mkdtemp and the lock) from one a live run is still preparing.
+        work = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=dest.anchor))
     except OSError as e:
         # A folder the user may not write is their choice to change (2); a full disk is not (1).
         error = DestinationError if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else GenerationError
@@ -497,7 +499,13 @@ def _sweep(folder: Path) -> None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             with critical():
-                owner = json.loads(Path(entry.path, OWNER).read_text(encoding="utf-8"))
+                try:
+                    owner = json.loads(Path(entry.path, OWNER).read_text(encoding="utf-8"))
+                except (FileNotFoundError, ValueError):  # no note, or one cut short
+                    if _maker_alive(entry.name):
+                        continue  # a live run between making its folder and writing its note
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    continue
                 replaced = Path(entry.path, "replaced")
                 destination = Path(str(owner.get("destination", "")))
                 if replaced.is_dir() and destination.is_absolute() and not os.path.lexists(destination):
@@ -507,6 +515,20 @@ def _sweep(folder: Path) -> None:
             continue  # locked by a live run, not ours, or half made: leave it
         finally:
             os.close(fd)
+
+
+def _maker_alive(name: str) -> bool:
+    """Whether the process named in a temporary folder's name (``.scaffold-tmp-<pid>-...``) may still run."""
+    pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+    if not pid.isdigit():
+        return True  # not named by this version: never guess
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, but another user's
+    return True
 
 
 def _make_parents(dest: Destination) -> list[Path]:

@@ -146,6 +146,23 @@ def test_sigkill_leaves_nothing_a_later_run_does_not_sweep(tmp_path, reference):
         assert clean, (trial, later.stderr, names)
 
 
+def test_a_folder_killed_before_its_note_is_swept_only_when_its_maker_is_gone(tmp_path):
+    """The window between making the temporary folder and writing its note: the pid in its name decides."""
+    out = tmp_path / "out"
+    out.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = out / f"{TEMP_PREFIX}{gone.pid}-abc"
+    live = out / f"{TEMP_PREFIX}{os.getpid()}-def"  # this test process: alive, as a run still preparing is
+    cut = out / f"{TEMP_PREFIX}{gone.pid}-ghi"
+    for folder in (dead, live, cut):
+        folder.mkdir()
+    (cut / ".scaffold-owner").write_text("{", encoding="utf-8")  # killed in the middle of writing its note
+    done = scaffold(tmp_path, "new", "Race", *ARGS, "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(["race", live.name])
+
+
 def _mount_tmpfs(where: Path, options: str) -> None:
     where.mkdir(parents=True, exist_ok=True)
     if shutil.which("mount") is None:
