@@ -248,3 +248,21 @@ def test_the_help_holds_no_vocabulary_of_its_own():
     for literal in ("tensorflow | jax", "local | standalone", "sklearn | pytorch", "laptop | gpu", "big-data",
                     "--backend", "--cluster", "--algorithm-framework"):
         assert literal not in source, literal
+
+
+def test_a_starter_option_that_would_shadow_a_flag_is_a_catalog_error(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import scaffold.catalog
+    from scaffold.cli import run as run_cli
+
+    folder = tmp_path / "frameworks"
+    shutil.copytree(scaffold.catalog.frameworks_dir(), folder)
+    with (folder / "sklearn.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[options.target]\nchoices = ["a", "b"]\ndefault = "a"\nhelp = "a clash"\n')
+    catalog = scaffold.catalog.load_catalog(folder)
+    monkeypatch.setattr(scaffold.catalog, "default_catalog", lambda: catalog)
+    assert run_cli(["new", "Demo", "-f", "sklearn", "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "[options.target]" in err[0] and "`scaffold new` option" in err[0]
+    assert not (tmp_path / "out").exists()
