@@ -393,7 +393,7 @@ def generate(
     is written.
     """
     # Loaded here, not at the top: it is the only path that needs the generator.
-    from .generator import build_context, check_destination, make_project, next_steps, render
+    from .generator import build_context, build_record, check_destination, make_project, next_steps, render
 
     if not isinstance(name, str):
         raise UsageError(f"name must be a str, not {_kind(name)}")
@@ -432,7 +432,8 @@ def generate(
         recorded.setdefault("framework_version", framework_version)
     if profile is not None:
         recorded.setdefault("situation", profile.as_dict())
-    files = render(fw=fw, context=context, answers=recorded, dest=dest, force=force, dry_run=dry_run,
+    record = build_record(fw=fw, pins=pinset, name=name, package=package, answers=recorded)
+    files = render(fw=fw, context=context, record=record, dest=dest, force=force, dry_run=dry_run,
                    extra_files=extra)
     return make_project(dest=dest.path, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
                         recommendation=recommendation)

@@ -1,17 +1,28 @@
 """The ``scaffold`` command: parse arguments, call the library, print the result.
 
-Kept thin and cheap to import: the heavy parts (cookiecutter, jinja2, rich tables) load only in
-the command that needs them, so ``scaffold --help`` starts fast.
+For: turning a command line into one library call (``scaffold.api``, ``scaffold.updater``, ``scaffold.maintain``)
+and its result into text or JSON, and every failure into one line and an exit status (:func:`run`). It holds no
+vocabulary of its own: the option values and their help come from ``scaffold.models`` and, for the starter options
+(the Keras backend, the Spark cluster, ...), from the catalog's ``[options.*]`` tables, so a new ``[options.x]`` in
+``frameworks/<id>.toml`` is ``--x`` here with no change to this file.
+
+May import: typer, ``scaffold.errors`` and ``scaffold.models`` at the top; everything else inside the command that
+needs it. Kept cheap to import: the heavy parts (cookiecutter, jinja2, questionary, rich tables) load only in the
+command that needs them, so ``scaffold --help`` starts fast and ``scaffold recommend`` never loads them; the
+catalog is read for ``new`` and ``update`` (their options), never for ``--help`` of the whole program.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
-from .errors import ScaffoldError, UsageError
+from .errors import CatalogError, ScaffoldError, UsageError
+from .models import FRAMEWORK_IDS, PLATFORMS, PYTHONS, SITUATION
 
 app = typer.Typer(
     name="scaffold",
@@ -46,16 +57,107 @@ def _profile(experience, math, task, data_size, infra, time_frame, goal, need):
     return make_profile(**values, needs=_needs_arg(list(need or ())))
 
 
-_exp = typer.Option(None, "--experience", help="beginner | intermediate | expert", rich_help_panel=SITUATION_HELP)
-_math = typer.Option(None, "--math", help="weak | solid (linear algebra and calculus)")
-_task = typer.Option(None, "--task", help="tabular-classification | tabular-regression | clustering | "
-                     "dimensionality-reduction | time-series | data-analysis | images | text | video")
-_size = typer.Option(None, "--data-size", help="small | large | big-data")
-_infra = typer.Option(None, "--infra", help="laptop | gpu | multi-gpu | spark-cluster | aws")
-_time = typer.Option(None, "--time-frame", help="hours | days | weeks | months")
-_goal = typer.Option(None, "--goal", help="learning | prototype | research | production")
-_need = typer.Option(None, "--need", help="repeatable: custom-layers | dynamic-graphs | distributed | no-infra | "
-                     "managed-api | visualization | fault-tolerance | low-latency")
+def _choices(values) -> str:
+    return " | ".join(values)
+
+
+# What a value means, where the word alone does not say it; the values themselves come from SITUATION.
+_SITUATION_GLOSS = {"math": " (linear algebra and calculus)"}
+
+
+def _situation_option(option: str, **kwargs: Any) -> Any:
+    repeatable = "repeatable: " if option == "need" else ""
+    return typer.Option(None, f"--{option.replace('_', '-')}", **kwargs,
+                        help=repeatable + _choices(SITUATION[option]) + _SITUATION_GLOSS.get(option, ""))
+
+
+_exp = _situation_option("experience", rich_help_panel=SITUATION_HELP)
+_math = _situation_option("math")
+_task = _situation_option("task")
+_size = _situation_option("data_size")
+_infra = _situation_option("infra")
+_time = _situation_option("time_frame")
+_goal = _situation_option("goal")
+_need = _situation_option("need")
+
+
+# -- the starter options: declared by the catalog, not here ---------------------------------------------------
+
+STARTER_OPTIONS = "scaffold.starter_options"  # the key in click's ctx.meta where the given values wait
+
+
+def _starter_option_help(owners: list[tuple[Any, Any]]) -> str:
+    """One option's help from its declarations: per framework, its choices, default and the catalog's own words."""
+    parts = []
+    for fw, opt in owners:
+        by_acc = "".join(f"; on {acc}: {value}" for acc, value in opt.default_by_accelerator.items())
+        line = f"{fw.name}: {_choices(opt.choices)} (default: {opt.default}{by_acc})"
+        parts.append(f"{line}. {opt.help}" if opt.help else line)
+    return " ".join(parts)
+
+
+def starter_options() -> list[Any]:
+    """A click option per ``[options.<name>]`` of the catalog (``--<name>``, ``_`` as ``-``), help from its data.
+
+    An option that several frameworks declare is one flag; which values a framework takes is checked by the
+    library (``scaffold.pins.resolve_options``), so the error names the framework and its choices.
+    """
+    from typer._click.types import STRING
+    from typer.core import TyperOption
+
+    from .catalog import default_catalog
+    from .completion import hook
+
+    owners: dict[str, list[tuple[Any, Any]]] = {}
+    for fw in default_catalog().frameworks.values():
+        for name, opt in fw.options.items():
+            owners.setdefault(name, []).append((fw, opt))
+    return [hook(TyperOption(param_decls=[f"--{name.replace('_', '-')}", name], type=STRING, default=None,
+                             help=_starter_option_help(declared)))
+            for name, declared in owners.items()]
+
+
+class StarterCommand(TyperCommand):
+    """A command that also takes the starter options of :func:`starter_options`, after ``--framework-version``.
+
+    They are built when this command parses, shows its help or completes, so no other command reads the catalog
+    for them. Their values reach the callback through ``ctx.meta[STARTER_OPTIONS]`` (the given ones only): the
+    callback's signature cannot name options that only the catalog knows.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._starter: list[Any] | None = None
+
+    def starter_params(self) -> list[Any]:
+        if self._starter is None:
+            taken = {p.name for p in self.params}
+            built = starter_options()
+            clash = [p.name for p in built if p.name in taken]
+            if clash:
+                raise CatalogError(f"[options.{clash[0]}] in frameworks/ has the name of a `scaffold {self.name}` "
+                                   "option; rename the starter option")
+            self._starter = built
+        return self._starter
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        names = [p.name for p in params]
+        at = names.index("framework_version") + 1 if "framework_version" in names else len(self.params)
+        return [*params[:at], *self.starter_params(), *params[at:]]
+
+    def invoke(self, ctx: Any) -> Any:
+        given = {}
+        for param in self.starter_params():
+            value = ctx.params.pop(param.name, None)
+            if value is not None:
+                given[param.name] = value
+        ctx.meta[STARTER_OPTIONS] = given
+        return super().invoke(ctx)
+
+
+def _given_options(ctx: Any) -> dict[str, str]:
+    return dict(ctx.meta.get(STARTER_OPTIONS) or {})
 
 
 @app.command()
@@ -90,27 +192,21 @@ def recommend(
     typer.echo(recommendation_text(result, shutil.get_terminal_size((80, 24)).columns, explain=explain))
 
 
-@app.command()
+@app.command(cls=StarterCommand)
 def new(
     ctx: typer.Context,
     name: str | None = typer.Argument(None, help="project name, e.g. \"Churn Model\" (the folder is its slug: "
                                       "churn-model); asked at a terminal when left out"),
-    framework: str | None = typer.Option(None, "--framework", "-f",
-                                            help="sklearn | pytorch | keras | tensorflow | spark | sagemaker "
-                                                 "(default: the top recommendation for the situation)"),
+    framework: str | None = typer.Option(None, "--framework", "-f", help=f"{_choices(FRAMEWORK_IDS)} "
+                                         "(default: the top recommendation for the situation)"),
     framework_version: str | None = typer.Option(None, "--framework-version", "--spark-version",
                                                     help="release, e.g. 2.13 or 2.13.0 (default: the newest that fits)"),
     target: str = typer.Option("auto", "--target", "-t",
                                help="cpu | cuda | cuda-X.Y | rocm | rocm-X.Y | mps | auto (detect this machine)"),
-    platform: str | None = typer.Option(None, "--platform",
-                                           help="linux-x86_64 | linux-aarch64 | macos-arm64 | windows-x86_64 "
-                                                "(default: this machine's)"),
-    python: str | None = typer.Option(None, "--python", help="3.10 ... 3.14 (default: this interpreter's)"),
+    platform: str | None = typer.Option(None, "--platform", help=f"{_choices(PLATFORMS)} (default: this machine's)"),
+    python: str | None = typer.Option(None, "--python", help=f"{PYTHONS[0]} ... {PYTHONS[-1]} (whatever the release "
+                                      "supports; default: this interpreter's)"),
     output_dir: str = typer.Option(".", "--output-dir", "-o", help="where the project folder is created"),
-    backend: str | None = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
-    cluster: str | None = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
-    algorithm_framework: str | None = typer.Option(None, "--algorithm-framework",
-                                                      help="SageMaker container: sklearn | pytorch"),
     force: bool = typer.Option(False, "--force", help="replace an existing, non-empty project folder"),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the files that would be written; write nothing"),
     lock: bool = typer.Option(False, "--lock", help="also write requirements.lock: the full tree, hash-pinned for "
@@ -131,8 +227,7 @@ def new(
     """Generate a starter project, pinned for the target hardware (at a terminal: asks for what is not given)."""
     from .api import generate
 
-    options = {k: v for k, v in {"backend": backend, "cluster": cluster,
-                                 "algorithm_framework": algorithm_framework}.items() if v is not None}
+    options = _given_options(ctx)
     try:
         profile = _profile(experience, math, task, data_size, infra, time_frame, goal, need)
         interactive = not no_input and not as_json and _isatty(sys.stdin) and _isatty(sys.stdout)
@@ -247,18 +342,15 @@ def lock_command(
         typer.echo(f"  {step}")
 
 
-@app.command()
+@app.command(cls=StarterCommand)
 def update(
+    ctx: typer.Context,
     project: str = typer.Option(".", "--project", help="the generated project (default: this folder)"),
     target: str | None = typer.Option(None, "--target", "-t", help="move to another target, e.g. cuda-13.0 or cpu"),
     platform: str | None = typer.Option(None, "--platform", help="move to another platform"),
     python: str | None = typer.Option(None, "--python", help="move to another Python, e.g. 3.12"),
     framework_version: str | None = typer.Option(None, "--framework-version", "--spark-version",
                                                     help="move to another release of the framework"),
-    backend: str | None = typer.Option(None, "--backend", help="Keras backend: tensorflow | jax | torch"),
-    cluster: str | None = typer.Option(None, "--cluster", help="Spark cluster: local | standalone | yarn | kubernetes"),
-    algorithm_framework: str | None = typer.Option(None, "--algorithm-framework",
-                                                      help="SageMaker container: sklearn | pytorch"),
     dry_run: bool = typer.Option(False, "--dry-run", help="print the plan and a unified diff; write nothing"),
     check: bool = typer.Option(False, "--check", help="exit 1 when the project's template, pins or scaffold-ml "
                                "version are behind this scaffold-ml; write nothing"),
@@ -268,8 +360,7 @@ def update(
     """Bring a generated project to new answers and to this scaffold-ml's templates, keeping every edit."""
     from .updater import update as run_update
 
-    options = {k: v for k, v in {"backend": backend, "cluster": cluster,
-                                 "algorithm_framework": algorithm_framework}.items() if v is not None}
+    options = _given_options(ctx)
     try:
         report = run_update(project, target=target, platform=platform, python=python,
                             framework_version=framework_version, options=options or None, dry_run=dry_run,
@@ -630,6 +721,7 @@ def _silence_stdout() -> None:
 
 def _refuse_repeats(argv: list[str]) -> None:
     """A single-valued option given twice with different values is an error, not "the last one wins"."""
+    from typer._click.core import Context
     from typer._click.exceptions import UsageError as ClickUsageError
     from typer.core import TyperOption
     from typer.main import get_command
@@ -641,7 +733,7 @@ def _refuse_repeats(argv: list[str]) -> None:
     if hasattr(command, "commands"):
         return
     valued: dict[str, TyperOption] = {}
-    for param in command.params:
+    for param in command.get_params(Context(command)):
         if isinstance(param, TyperOption) and not param.is_flag and not param.count:
             for opt in (*param.opts, *param.secondary_opts):
                 valued[opt] = param

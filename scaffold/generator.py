@@ -1,7 +1,13 @@
-"""Render a starter: pins + answers -> cookiecutter render in a temporary directory -> atomic move.
+"""Write a starter: pins + answers -> cookiecutter render in a temporary directory -> atomic move.
 
-This is the only module that writes files. Nothing is written until every input has been
-validated, and a failed render leaves nothing behind.
+For: the template context (:func:`build_context`), ``.scaffold.json``'s content (:func:`build_record`, from the
+PinSet the caller resolved, the framework and the answers), and :func:`render`, which renders the starter over
+``templates/_base`` and moves it into place with that record. This is the only module that writes a project.
+Nothing is written until every input has been validated, and a failed render leaves nothing behind.
+
+May import: ``scaffold.models``, ``errors``, ``pins`` (exact pins for the record), ``locking`` (the lock file's
+names), ``base_record``, ``interrupts`` and ``_paths``; cookiecutter and jinja2 only inside the functions that
+render. Never the catalog, the recommender or the machine probes: what it writes is decided upstream.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from ._paths import templates_dir
 from .errors import DestinationError, GenerationError, UsageError
 from .interrupts import critical
 from .locking import INSTALL_FROM_LOCK, LOCK_FILE
-from .models import Framework, PinSet, Project, Recommendation, Target, thaw
+from .models import Framework, PinSet, Project, Recommendation, thaw
 from .pins import exact_pins
 from .targets import PLATFORM_TABLE
 
@@ -186,6 +192,9 @@ def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: Pi
         "uv_sources": thaw(pins.uv_sources),
         "options": thaw(pins.options),
         "facts": thaw(pins.facts),
+        # Which checks apply is data, never a framework's name: remote (SageMaker's instances) asks for AWS
+        # credentials instead of a driver; `facts.java` asks for Java.
+        "remote_accelerator": fw.remote_accelerator,
         "notes": thaw(pins.notes),
         "next_steps": list(steps),
         "scaffold_version": __version__,
@@ -279,9 +288,10 @@ def record_text(record: Mapping[str, Any]) -> str:
         raise UsageError(f"the answers cannot be recorded in {RECORD} as JSON: {e}") from e
 
 
-def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any], dest: Destination,
+def render(*, fw: Framework, context: dict[str, Any], record: Mapping[str, Any], dest: Destination,
            force: bool = False, dry_run: bool = False, extra_files: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """Render ``fw``'s starter and move it to ``dest``; return the relative paths of the files written.
+    """Render ``fw``'s starter with ``context`` and move it, with ``record`` as its ``.scaffold.json``, to ``dest``;
+    return the relative paths of the files written.
 
     The project is rendered complete in a temporary folder beside the destination and moved into
     place with one rename that cannot replace anything that appeared meanwhile: exactly one of
@@ -291,26 +301,28 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
     ``output_dir`` it created, if they are still empty. ``extra_files`` (relative path -> text,
     e.g. ``requirements.lock``) arrive with the project or not at all.
     """
-    record = _record(fw, context, answers)
     text = record_text(record)  # before anything is written: a bad answer writes nothing
     if dry_run:
         return _dry_run(fw, context, text, extra_files)
     _sweep(dest.anchor)
-    with critical():
-        work, lock_fd = _make_workdir(dest)
+    work: Path | None = None
+    lock_fd = -1
     created: list[Path] = []
     committed = False
     leftovers: list[str] = []
+    kept: Path | None = None
     try:
+        with critical():  # a signal held here is raised inside the try, so the folder just made goes too
+            work, lock_fd = _make_workdir(dest)
         out = _render_into(fw, context, work, dest.path, cache=True)
         for relative, body in (extra_files or {}).items():
             _write(out / relative, body, out, dest.path)
         # What `scaffold update` merges against: every generated file's hash and mergeable text.
         try:
-            record["base"] = {"store": base_record.STORE, "sha256": base_record.write_snapshot(out)}
+            base = {"store": base_record.STORE, "sha256": base_record.write_snapshot(out)}
         except OSError as e:
             raise GenerationError(f"cannot write {dest.path / base_record.STORE}: {_cause(e)}") from e
-        _write(out / RECORD, record_text(record), out, dest.path)
+        _write(out / RECORD, record_text({**record, "base": base}), out, dest.path)
         files = _listing(out)
         with critical():
             created = _make_parents(dest)
@@ -318,9 +330,10 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
             committed = True
     finally:
         with critical():
-            kept = (work / "replaced") if not committed and os.path.lexists(work / "replaced") else None
-            if kept is None:
-                leftovers = _remove(work)
+            if work is not None:
+                kept = (work / "replaced") if not committed and os.path.lexists(work / "replaced") else None
+                if kept is None:
+                    leftovers = _remove(work)
             if lock_fd >= 0:
                 os.close(lock_fd)
             if not committed:
@@ -336,26 +349,32 @@ def render(*, fw: Framework, context: dict[str, Any], answers: Mapping[str, Any]
     return files
 
 
-def _record(fw: Framework, context: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+def build_record(*, fw: Framework, pins: PinSet, name: str, package: str,
+                 answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``.scaffold.json``'s content: how the project was made, from the pins the caller resolved and its answers.
+
+    ``scaffold update`` renders again from ``answers``; ``python -m <package> check`` compares the machine with
+    ``pins`` (the exact pins that apply on the target, markers evaluated), ``facts`` (the release's or variant's:
+    min_driver_*, java) and ``remote_accelerator``. :func:`render` adds ``base``, the hashes of what it wrote.
+    """
+    requirements = [*pins.requirements, *pins.dev_requirements]
     return {
-        "scaffold_version": context["scaffold_version"],
+        "scaffold_version": __version__,
         "starter": fw.starter,
         "framework": fw.id,
-        "framework_version": context["framework_version"],
-        "target": context["target"],
-        "platform": context["platform"],
-        "python": context["python_version"],
-        "package": context["package_name"],
-        "project_name": context["project_name"],
-        "options": context["options"],
-        "requirements": context["requirements"] + context["dev_requirements"],
-        # What `python -m <package> check` compares the machine with: the exact pins that apply on
-        # the target (markers evaluated) and the facts of the release/variant (min_driver_*, java).
-        "accelerator": context["accelerator"],
-        "accelerator_version": context["accelerator_version"],
-        "pins": exact_pins(context["requirements"] + context["dev_requirements"], _target(context)),
-        "facts": context["facts"],
-        # SageMaker's GPUs are AWS instances: `check` then asks for no local driver.
+        "framework_version": pins.framework_version,
+        "target": pins.target.name,
+        "platform": pins.target.platform,
+        "python": pins.target.python,
+        "package": package,
+        "project_name": name,
+        "options": thaw(pins.options),
+        "requirements": requirements,
+        "accelerator": pins.target.accelerator,
+        "accelerator_version": pins.target.accelerator_version,
+        "pins": exact_pins(requirements, pins.target),
+        "facts": thaw(pins.facts),
+        # The accelerator is a cloud instance (SageMaker's): `check` asks for the cloud's credentials, no driver.
         "remote_accelerator": fw.remote_accelerator,
         "answers": thaw(answers),
     }
@@ -707,11 +726,6 @@ def write_lock(project: Path, text: str) -> Path:
             with critical():
                 Path(tmp).unlink(missing_ok=True)
     return path
-
-def _target(context: Mapping[str, Any]) -> Target:
-    return Target(context["platform"], context["python_version"], context["accelerator"],
-                  context["accelerator_version"])
-
 
 def make_project(*, dest: Path, name: str, package: str, fw: Framework, pins: PinSet, files: tuple[str, ...],
                  steps: tuple[str, ...], recommendation: Recommendation | None) -> Project:

@@ -7,6 +7,13 @@ that ask, so ``scaffold --help`` and ``scaffold recommend`` never load it.
 Every question takes the choice's number or its name (any case) and Enter; Enter alone takes the default shown;
 a bad answer says why under the prompt and the same question stays open. Ctrl-C or Ctrl-D anywhere raises
 :class:`Cancelled`, before anything is written.
+
+The questions come from the same data as the flags: the situation from ``scaffold.models.SITUATION`` (with
+``QUESTION_HINTS``/``VALUE_HINTS``), the starter options from the chosen framework's ``[options.*]`` in the catalog
+(choices, default per accelerator, help), each answer checked by the library as the flag would be.
+
+May import: ``scaffold.errors`` and ``models`` at the top; ``api``, ``catalog``, ``recommender``, ``render_text``,
+``naming``, ``hardware`` and questionary/prompt_toolkit inside the functions that need them.
 """
 
 from __future__ import annotations

@@ -17,6 +17,11 @@ A project without a base (made before scaffold-ml recorded one) has every file t
 treated as changed by the user, so nothing is overwritten silently. Applying is atomic: every file about to change
 is first copied into ``.scaffold/update/backup`` with a journal; an error or a signal restores them, and an
 update that was killed outright is rolled back by the next ``scaffold update`` before it does anything else.
+
+May import: ``scaffold.errors`` and ``base_record`` (the snapshot format it merges against) at the top;
+``scaffold.models`` and ``scaffold.api.generate`` inside :func:`update` (the new render goes through the same
+path as ``scaffold new``); git (a subprocess) and ``merge3`` for merging. It reads ``.scaffold.json`` as
+:func:`scaffold.generator.build_record` writes it.
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ def test_java_for_records_that_list_java_versions(sklearn_project, java, expect)
 
 def test_sagemaker_needs_credentials_and_a_region(sklearn_project):
     _, _, record, check = sklearn_project
-    record = {**record, "framework": "sagemaker"}
+    record = {**record, "framework": "sagemaker", "remote_accelerator": True}
     found = problems(check, record, fine_machine(check, record, aws={"credentials": None, "region": None}))
     assert len(found) == 2 and "no AWS credentials" in found[0] and "aws configure" in found[0]
     assert "no AWS region" in found[1]
@@ -163,7 +163,7 @@ def test_sagemaker_needs_credentials_and_a_region(sklearn_project):
 def test_sagemaker_credentials_through_botocores_real_chain_never_printed(sklearn_project, tmp_path):
     pytest.importorskip("botocore")
     _, path, record, _ = sklearn_project
-    record = {**record, "framework": "sagemaker"}
+    record = {**record, "framework": "sagemaker", "remote_accelerator": True}
     (path / ".scaffold.json").write_text(json.dumps(record))
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

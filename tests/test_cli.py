@@ -196,3 +196,73 @@ def test_the_same_value_twice_is_fine(tmp_path):
 
 # The framework question (a number or a name, asked again on a bad answer) is one of the guided path's now:
 # tests/test_guided.py drives it in a real pseudo-terminal.
+
+
+def test_a_starter_option_comes_from_the_catalog_alone(tmp_path, monkeypatch):
+    """A new `[options.x]` in a framework file is `--x` of `new` and `update`, with its help, values and checks."""
+    import shutil
+
+    import scaffold.api
+    import scaffold.catalog
+    from scaffold.completion import candidates
+
+    folder = tmp_path / "frameworks"
+    shutil.copytree(scaffold.catalog.frameworks_dir(), folder)
+    with (folder / "sklearn.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[options.float_width]\nchoices = ["float64", "float32"]\ndefault = "float64"\n'
+                'help = "the dtype the features are cast to"\n')
+    catalog = scaffold.catalog.load_catalog(folder)
+    for module in (scaffold.catalog, scaffold.api):
+        monkeypatch.setattr(module, "default_catalog", lambda: catalog)
+
+    for command in ("new", "update"):
+        shown = runner.invoke(app, [command, "--help"])
+        assert shown.exit_code == 0 and "--float-width" in shown.stdout, shown.output
+        assert "float64 | float32 (default: float64). the dtype the features are cast to" in " ".join(
+            shown.stdout.split())
+    out = tmp_path / "out"
+    made = runner.invoke(app, ["new", "Demo", "-f", "sklearn", "-t", "cpu", "--float-width", "float32", "--json",
+                               "-o", str(out)])
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["pins"]["options"] == {"float_width": "float32"}
+    assert json.loads((out / "demo" / ".scaffold.json").read_text())["answers"]["float_width"] == "float32"
+    refused = runner.invoke(app, ["new", "Demo", "-f", "sklearn", "-t", "cpu", "--float-width", "int8",
+                                  "-o", str(tmp_path / "none")])
+    assert refused.exit_code == 2 and "choose one of: float64, float32" in refused.output
+    assert not (tmp_path / "none").exists()
+    assert candidates("float_width", "f") == ["float64", "float32"]
+
+
+def test_the_help_holds_no_vocabulary_of_its_own():
+    """Every value `new --help` lists comes from scaffold.models or the catalog (none copied into cli.py)."""
+    from scaffold.catalog import default_catalog
+    from scaffold.models import SITUATION
+
+    text = runner.invoke(app, ["new", "--help"], terminal_width=1000, max_content_width=1000).stdout
+    for option, values in SITUATION.items():
+        assert " | ".join(values) in text, option
+    for fw in default_catalog().frameworks.values():
+        for name, opt in fw.options.items():
+            assert f"--{name.replace('_', '-')}" in text and f"{fw.name}: {' | '.join(opt.choices)}" in text
+    source = (Path(__file__).parents[1] / "scaffold" / "cli.py").read_text()
+    for literal in ("tensorflow | jax", "local | standalone", "sklearn | pytorch", "laptop | gpu", "big-data",
+                    "--backend", "--cluster", "--algorithm-framework"):
+        assert literal not in source, literal
+
+
+def test_a_starter_option_that_would_shadow_a_flag_is_a_catalog_error(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import scaffold.catalog
+    from scaffold.cli import run as run_cli
+
+    folder = tmp_path / "frameworks"
+    shutil.copytree(scaffold.catalog.frameworks_dir(), folder)
+    with (folder / "sklearn.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[options.target]\nchoices = ["a", "b"]\ndefault = "a"\nhelp = "a clash"\n')
+    catalog = scaffold.catalog.load_catalog(folder)
+    monkeypatch.setattr(scaffold.catalog, "default_catalog", lambda: catalog)
+    assert run_cli(["new", "Demo", "-f", "sklearn", "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "[options.target]" in err[0] and "`scaffold new` option" in err[0]
+    assert not (tmp_path / "out").exists()

@@ -380,3 +380,40 @@ def test_a_stale_temporary_folder_is_swept_and_a_live_one_is_not(tmp_path):
         assert (tmp_path / "gone" / "precious.txt").read_text() == "keep"
     finally:
         os.close(fd)
+
+
+def test_the_base_templates_decide_from_data_never_from_a_framework_name():
+    """What `_base` says and checks comes from the record and context (remote_accelerator, facts), not `framework`."""
+    import re
+
+    compares = re.compile(r"""framework\b["')\]]*\s*(==|!=|\bin\b)""")
+    base = ROOT / "templates" / "_base"
+    found = [f"{p.relative_to(base)}: {line.strip()}" for p in base.rglob("*") if p.is_file()
+             for line in p.read_text(encoding="utf-8").splitlines() if compares.search(line)]
+    assert found == []
+
+
+@pytest.mark.parametrize(("framework", "remote"), [("sagemaker", True), ("sklearn", False)])
+def test_the_aws_checks_follow_the_catalogs_remote_accelerator(tmp_path, framework, remote):
+    project = generate("Demo", framework=framework, target="cpu", platform="linux-x86_64", python="3.12",
+                       output_dir=tmp_path)
+    path = Path(project.path)
+    record = json.loads((path / ".scaffold.json").read_text())
+    assert record["remote_accelerator"] is remote is default_catalog().get(framework).remote_accelerator
+    assert ("AWS credentials" in (path / "README.md").read_text()) is remote
+
+
+def test_the_record_is_built_from_the_pins_and_the_answers(tmp_path):
+    """`.scaffold.json` is build_record's result for the caller's PinSet, plus the hashes render adds."""
+    from scaffold import resolve_pins
+    from scaffold.generator import build_record
+
+    project = generate("Demo", framework="keras", target="cpu", platform="linux-x86_64", python="3.12",
+                       options={"backend": "jax"}, output_dir=tmp_path)
+    written = json.loads((Path(project.path) / ".scaffold.json").read_text())
+    pins = resolve_pins("keras", target="cpu", platform="linux-x86_64", python="3.12", options={"backend": "jax"})
+    expected = build_record(fw=default_catalog().get("keras"), pins=pins, name="Demo", package="demo",
+                            answers=written["answers"])
+    assert {k: v for k, v in written.items() if k != "base"} == json.loads(json.dumps(expected))
+    assert set(written["base"]) == {"store", "sha256"} and written["options"] == {"backend": "jax"}
+    assert written["pins"]["jax"] and written["answers"]["framework"] == "keras"

@@ -228,7 +228,7 @@ def inspect(
     if facts.get("java"):
         java = parse_java_version(given(java_version_output, lambda: _run([_java_executable(), "-version"])))
     aws_state = None
-    if record.get("framework") == "sagemaker":
+    if record.get("remote_accelerator"):  # the instances are in AWS: reaching them takes its credentials
         aws_state = aws if aws is not None else (_aws() if probe else {"credentials": None, "region": None})
     names = list((record.get("pins") or {}).keys())
     return Machine(
@@ -380,7 +380,7 @@ def compare(record: Mapping[str, Any], machine: Machine, *, locked: bool = False
         else:
             checks.append(Check("java", True, f"{machine.java} (supported: {listed})"))
 
-    if record.get("framework") == "sagemaker":
+    if record.get("remote_accelerator"):
         aws = machine.aws or {}
         if aws.get("error"):
             checks.append(
