@@ -22,7 +22,8 @@ import typer
 from typer.core import TyperCommand
 
 from .errors import CatalogError, ScaffoldError, UsageError
-from .models import FRAMEWORK_IDS, PLATFORMS, PYTHONS, SITUATION
+from .models import FRAMEWORK_IDS, PYTHONS, SITUATION
+from .targets import PLATFORMS
 
 app = typer.Typer(
     name="scaffold",
