@@ -142,9 +142,11 @@ def _installed_build_and_own_data(proof: Proof) -> None:
     assert "conflict" in _refused(proof, "train", "--resume", "--out-dir", "wine", "--lr", "0.1")
 
 
-def test_pytorch_custom_layer_end_to_end(tmp_path):
+def test_pytorch_custom_layer_end_to_end(tmp_path, venv_pool):
+    # tests/e2e/test_update.py installs the same torch 2.13 CPU pins: whichever runs second reuses this venv.
     proof = prove_starter(tmp_path, framework="pytorch", framework_version="2.13", target="cpu",
-                          name="Spiral Demo", env={"PIP_RETRIES": "0"}, extra=_installed_build_and_own_data)
+                          name="Spiral Demo", env={"PIP_RETRIES": "0"}, extra=_installed_build_and_own_data,
+                          pool=venv_pool)
     pins = proof.project.pins
     assert pins.framework_version == "2.13.0"
     requirements = (proof.path / "requirements.txt").read_text()

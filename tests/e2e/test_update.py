@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
@@ -17,15 +15,18 @@ import scaffold
 from scaffold.errors import ToolError
 from scaffold.locking import compile_lock, requirements_lines
 
+from .harness import install_project
+
 pytestmark = pytest.mark.e2e
 
 
-def test_pytorch_cpu_to_cuda_13_and_back(tmp_path):
+def test_pytorch_cpu_to_cuda_13_and_back(tmp_path, venv_pool):
     python = f"{sys.version_info[0]}.{sys.version_info[1]}"
     # 2.13: the release whose CPU build this machine has as a wheel, and whose CUDA 13.0 build is PyPI's own
     # Linux wheel, so its resolution is proven here rather than reported unverified. The update keeps it.
-    project = Path(scaffold.generate("Moving Model", framework="pytorch", framework_version="2.13", target="cpu",
-                                     python=python, output_dir=tmp_path).path)
+    generated = scaffold.generate("Moving Model", framework="pytorch", framework_version="2.13", target="cpu",
+                                  python=python, output_dir=tmp_path)
+    project = Path(generated.path)
     model = project / "moving_model" / "model.py"
     edit = "\n\n# A comment the user added to the model: it must survive both updates.\n"
     model.write_text(model.read_text() + edit)
@@ -50,13 +51,11 @@ def test_pytorch_cpu_to_cuda_13_and_back(tmp_path):
 
     down = scaffold.update(project, target="cpu")
     assert down.applied and not down.conflicts and model.read_text().endswith(edit)
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    py = env_dir / "bin" / "python"
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env |= {"PIP_RETRIES": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "OMP_NUM_THREADS": "1"}
-    for argv in ([str(py), "-m", "pip", "install", "-q", "-r", "requirements.txt"],
-                 [str(py), "-m", "moving_model", "train"],
-                 [str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider"]):
-        done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=1200)
-        assert done.returncode == 0, f"{argv}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    # Back on the CPU its pins are the PyTorch starter's e2e pins: the session's venv of them is reused when
+    # that test ran first (the project's own `pip install -r requirements.txt` still runs in it).
+    proof = install_project(tmp_path, generated, pool=venv_pool,
+                            env={"PIP_RETRIES": "0", "OMP_NUM_THREADS": "1"})
+    proof.run(str(proof.python), "-m", "moving_model", "train", step="train", timeout=1200)
+    proof.run(str(proof.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", step="tests", timeout=1200)
+    reused = str(proof.python.parent.parent) in venv_pool.reused
+    print(f"\nupdate e2e seconds: {proof.seconds} (venv {'reused' if reused else 'fresh'})")
