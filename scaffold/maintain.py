@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .catalog import NewestClaim, newest_claims
@@ -78,10 +79,14 @@ class Combination:
     python: str
     outcome: str  # resolved | unverified | failed
     detail: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # the variant's starter options (Keras' backend, ...)
+    # what uv resolved the pins to, (name, version) in its order; empty unless resolved with a lock text
+    resolved: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
-        return f"{self.framework}-{self.release}-{self.target}-{self.platform}-py{self.python}"
+        return (f"{self.framework}-{self.release}-{self.target}-{self.platform}-py{self.python}"
+                + "".join(f"-{value}" for _, value in self.options))
 
 
 @dataclass(frozen=True)
@@ -134,53 +139,73 @@ def prove_pins(
     *,
     jobs: int = 4,
     reachable: Callable[[str], bool] = host_reachable,
-    compile_pins: Callable[[PinSet], None] | None = None,
+    compile_pins: Callable[[PinSet], str | None] | None = None,
 ) -> ProofReport:
     """Resolve every claimed combination for its platform and Python with uv.
 
     ``reachable(host)`` decides which indexes count (an unreachable one makes its combinations
-    unverified); ``compile_pins`` raises :class:`ScaffoldError` when a PinSet does not resolve
-    (default: ``uv pip compile`` through :func:`scaffold.locking.compile_lock`).
+    unverified); ``compile_pins`` raises :class:`ScaffoldError` when a PinSet does not resolve and may
+    return the lock's text, whose pins each resolved :class:`Combination` then carries (default:
+    ``uv pip compile`` through :func:`scaffold.locking.compile_lock`). Claims whose pins are the same
+    lines for the same platform and Python are resolved once and share the outcome.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"--jobs {jobs!r} is not allowed; give a whole number of at least 1")
     fids = _framework_ids(catalog, frameworks)
 
-    def default_compile(pins: PinSet) -> None:
-        compile_lock(pin_lines(pins), platform=pins.target.platform, python=pins.target.python, hashes=False)
+    def default_compile(pins: PinSet) -> str:
+        return compile_lock(pin_lines(pins), platform=pins.target.platform, python=pins.target.python, hashes=False)
 
     compile_one = compile_pins or default_compile
-    hosts: dict[str, bool] = {}
-    unreachable: dict[tuple[str, ...], str] = {}  # index lines -> why they could not be reached
+    work = [(fid, *combo) for fid in fids for combo in claimed_combinations(catalog, fid)]
+    hosts = {host: reachable(host)  # once per host, before the threads start
+             for host in {h for fid, r, v, p, py in work for h in _hosts_of(catalog, fid, v)}}
 
-    def one(fid: str, release: Release, variant: Variant, platform: str, python: str) -> Combination:
-        base = dict(framework=fid, release=release.version, target=variant.target, platform=platform, python=python)
+    decided: list[Combination | None] = []
+    bases: list[dict[str, Any]] = []
+    keys: list[tuple[Any, ...]] = []
+    to_compile: dict[tuple[Any, ...], PinSet] = {}
+    for fid, release, variant, platform, python in work:
+        base = dict(framework=fid, release=release.version, target=variant.target, platform=platform,
+                    python=python, options=tuple(variant.options.items()))
+        bases.append(base)
         try:
             pins = pins_for(catalog, fid, release, variant, platform, python)
         except ScaffoldError as e:
-            return Combination(**base, outcome="failed", detail=f"the resolver refuses its own claim: {e}")
+            decided.append(Combination(**base, outcome="failed", detail=f"the resolver refuses its own claim: {e}"))
+            keys.append(())
+            continue
         dead = [h for h in index_hosts(pins) if not (hosts[h] if h in hosts else reachable(h))]
         if dead:
-            return Combination(**base, outcome="unverified", detail=f"index {', '.join(dead)} is not reachable")
+            decided.append(Combination(**base, outcome="unverified",
+                                       detail=f"index {', '.join(dead)} is not reachable"))
+            keys.append(())
+            continue
+        key = (tuple(pin_lines(pins)), platform, python)
+        to_compile.setdefault(key, pins)
+        decided.append(None)
+        keys.append(key)
+
+    unreachable: dict[tuple[str, ...], str] = {}  # index lines -> why they could not be reached
+
+    def one(pins: PinSet) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        """(outcome, detail, resolved pins) for one distinct resolution."""
         indexes = tuple(pins.index_lines)
         if indexes in unreachable:  # these indexes already did not answer: asking again proves nothing
-            return Combination(**base, outcome="unverified", detail=unreachable[indexes])
+            return "unverified", unreachable[indexes], ()
         try:
-            compile_one(pins)
+            text = compile_one(pins)
         except UnreachableError as e:  # the index or a proxy did not answer: nothing was proven either way
             detail = re.sub(r"^cannot lock for [^:]+: ", "", str(e))
             unreachable.setdefault(indexes, detail)
-            return Combination(**base, outcome="unverified", detail=detail)
+            return "unverified", detail, ()
         except ScaffoldError as e:
-            return Combination(**base, outcome="failed", detail=str(e))
-        return Combination(**base, outcome="resolved")
+            return "failed", str(e), ()
+        return "resolved", "", _resolved_pins(text or "")
 
-    work = [(fid, *combo) for fid in fids for combo in claimed_combinations(catalog, fid)]
-    for host in {h for fid, r, v, p, py in work for h in _hosts_of(catalog, fid, v)}:
-        hosts[host] = reachable(host)  # once per host, before the threads start
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        results = list(pool.map(lambda args: one(*args), work))
+        outcomes = dict(zip(to_compile, pool.map(one, to_compile.values()), strict=True))
     except BaseException:
         # A signal or an error in the main thread: the running uv processes go too, or the
         # pool would wait for each to finish.
@@ -188,7 +213,21 @@ def prove_pins(
         stop_children()
         raise
     pool.shutdown()
+    results = []
+    for combination, base, key in zip(decided, bases, keys, strict=True):
+        if combination is None:
+            outcome, detail, resolved = outcomes[key]
+            combination = Combination(**base, outcome=outcome, detail=detail, resolved=resolved)
+        results.append(combination)
     return ProofReport(tuple(results), fids)
+
+
+_PIN_LINE = re.compile(r"^([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
+
+
+def _resolved_pins(lock_text: str) -> tuple[tuple[str, str], ...]:
+    """(name, version) for every ``name==version`` line of a uv lock."""
+    return tuple((canonicalize_name(m[1]), m[2]) for m in map(_PIN_LINE.match, lock_text.splitlines()) if m)
 
 
 def _framework_ids(catalog: Catalog, frameworks: Iterable[str] | None) -> tuple[str, ...]:

@@ -237,8 +237,9 @@ def test_the_starter_dispatches_check_before_loading_its_config(sklearn_project,
     env = {**os.environ, "PYTHONPATH": str(path)}
     result = subprocess.run([sys.executable, "-m", project.package, "check", "--json"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
-    assert result.returncode in (0, 1), result.stderr
-    assert json.loads(result.stdout)["target"].startswith("sklearn ")
+    report = json.loads(result.stdout)
+    assert report["target"].startswith("sklearn ")
+    assert result.returncode == (0 if report["ok"] else 1), result.stderr  # this machine may lack what it needs
 
 
 def _one_combination_per_target():

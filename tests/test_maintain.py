@@ -109,14 +109,6 @@ def test_the_table():
     assert lines[-1].split() == ["total", "2", "1", "0", "1"]
 
 
-@pytest.mark.network
-def test_prove_command_prints_the_table():
-    result = subprocess.run([sys.executable, "-m", "scaffold", "catalog", "prove", "-f", "sklearn"],
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[2].split() == ["sklearn", "32", "32", "0", "0"]
-
-
 DEAD_INDEX = {"UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
               "UV_HTTP_RETRIES": "0", "UV_NO_CACHE": "1", **NO_NETWORK, "HTTP_PROXY": "http://127.0.0.1:9",
               "http_proxy": "http://127.0.0.1:9"}
@@ -129,6 +121,34 @@ def test_prove_with_the_index_and_proxy_unreachable_is_unverified_never_failed(t
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)["counts"]["sklearn"]
     assert counts["failed"] == 0 and counts["resolved"] == 0 and counts["unverified"] == counts["claimed"] > 0
+
+
+def test_prove_command_prints_the_table_and_why_nothing_was_proven(catalog):
+    claimed = len(list(claimed_combinations(catalog, "sklearn")))
+    result = subprocess.run([sys.executable, "-m", "scaffold", "catalog", "prove", "-f", "sklearn"],
+                            capture_output=True, text=True, env={**os.environ, **DEAD_INDEX}, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["framework", "claimed", "resolved", "unverified", "failed"]
+    assert lines[2].split() == ["sklearn", str(claimed), "0", str(claimed), "0"]
+    reasons = lines[5:]  # after the five lines of the table
+    assert reasons and all(r.startswith("unverified: ") and " combinations (sklearn): " in r for r in reasons)
+    assert sum(int(r.split()[1]) for r in reasons) == claimed
+
+
+def test_identical_pins_are_resolved_once_and_keep_what_uv_answered(catalog):
+    calls = []
+
+    def compile_pins(pins):
+        calls.append((tuple(pins.requirements), pins.target.platform, pins.target.python))
+        return "scikit-learn==1.9.1\n    # via -r requirements.txt\nnumpy==2.4.6 \\\n    --hash=sha256:00\n"
+
+    report = prove_pins(catalog, ["sklearn", "sagemaker"], compile_pins=compile_pins, reachable=lambda host: True)
+    distinct = {(tuple(c.resolved), c.framework, c.release, c.target, c.platform, c.python, c.options)
+                for c in report.combinations}
+    assert len(distinct) == len(report.combinations)  # each claim keeps its own row
+    assert len(calls) == len(set(calls)) < len(report.combinations)  # sagemaker's CPU claims share their pins
+    assert {c.resolved for c in report.combinations} == {(("scikit-learn", "1.9.1"), ("numpy", "2.4.6"))}
 
 
 def test_a_real_resolution_failure_is_failed(catalog):

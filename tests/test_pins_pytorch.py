@@ -1,21 +1,15 @@
-"""Every (release, target, platform, python) the PyTorch catalog claims resolves to pins that parse,
-and - where all their indexes are reachable - install on that platform.
+"""What is particular to PyTorch's pins: one build per variant from its own wheel index (or PyPI's own
+wheel), the newest CUDA build for a bare ``cuda``, the minimum driver, and a project pinned to each build.
 
-Offline tests check the resolver's choices and the shape of the pins. ``network`` tests hand the
-pins to ``uv pip compile --python-platform ... --python-version ...`` (metadata only, no wheel
-downloads). Pins that need the PyTorch wheel index are resolved against it when it answers and
-otherwise reported as skipped-unverified, never passed.
+That every claimed combination resolves to its own variant and resolves with uv is
+tests/test_pins_resolve.py's proof for all frameworks; here the same session's proof is read for what
+torch's resolution must contain (the CUDA toolkit of PyPI's wheels).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-import subprocess
 import tomllib
-import urllib.request
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,19 +18,14 @@ from packaging.version import Version
 
 import scaffold
 from scaffold.catalog import default_catalog
-from scaffold.errors import TargetError
+from scaffold.errors import TargetError, ToolError
+from scaffold.locking import compile_lock, pin_lines
 from scaffold.pins import resolve
 from scaffold.targets import parse_target
 
 from .generated import check_project
 
 FW = default_catalog().get("pytorch")
-UV_PLATFORM = {
-    "linux-x86_64": "x86_64-manylinux_2_28",
-    "linux-aarch64": "aarch64-manylinux_2_28",
-    "windows-x86_64": "x86_64-pc-windows-msvc",
-    "macos-arm64": "aarch64-apple-darwin",
-}
 
 
 def _target(variant) -> str:
@@ -63,24 +52,30 @@ def _torch_pin(pins) -> Requirement:
     return torch
 
 
-@pytest.mark.parametrize("release, variant, platform, python", CLAIMS)
-def test_every_claim_resolves_to_that_build(release, variant, platform, python):
-    pins = _pins(release, variant, platform, python)
-    assert pins.framework_version == release.version
-    assert (pins.target.accelerator, pins.target.accelerator_version) == (variant.accelerator, variant.version)
-    for text in (*pins.requirements, *pins.dev_requirements):
-        Requirement(text)  # raises on anything pip would refuse
-    (spec,) = _torch_pin(pins).specifier
-    assert spec.operator == "==" and Version(spec.version).public == release.version
-    if variant.index:
+def test_every_build_comes_from_its_own_index(claims):
+    wrong = []
+    for fid, release, variant, platform, python, pins in claims:
+        if fid != "pytorch":
+            continue
+        where = f"{release.version} {variant.target} {platform} py{python}"
+        (spec,) = _torch_pin(pins).specifier
+        if spec.operator != "==" or Version(spec.version).public != release.version:
+            wrong.append(f"{where}: torch{spec}")
+        if not variant.index:
+            if pins.index_lines or pins.uv_sources:
+                wrong.append(f"{where}: an index for PyPI's own wheel: {pins.index_lines}")
+            continue
         url = FW.indexes[variant.index].url
-        assert pins.index_lines[0] == f"--index-url {url}"
-        assert pins.uv_sources["torch"] == ({"index": variant.index},)
-        assert {"name": variant.index, "url": url, "explicit": True} in [dict(i) for i in pins.uv_indexes]
+        if pins.index_lines[:1] != (f"--index-url {url}",):
+            wrong.append(f"{where}: index lines {pins.index_lines}")
+        if pins.uv_sources.get("torch") != ({"index": variant.index},):
+            wrong.append(f"{where}: uv sources {pins.uv_sources}")
+        if {"name": variant.index, "url": url, "explicit": True} not in [dict(i) for i in pins.uv_indexes]:
+            wrong.append(f"{where}: uv indexes {pins.uv_indexes}")
         # The build label pins the exact build: PyPI has no such version to fall back to.
-        assert Version(spec.version).local == url.rsplit("/", 1)[1]
-    else:
-        assert pins.index_lines == () and not pins.uv_sources
+        if Version(spec.version).local != url.rsplit("/", 1)[1]:
+            wrong.append(f"{where}: torch{spec} lacks the index's build label")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("release", FW.releases, ids=lambda r: r.version)
@@ -122,14 +117,17 @@ def test_without_a_version_the_newest_release_with_that_build_wins():
     assert newest.framework_version == "2.15.0"
 
 
-@pytest.mark.parametrize("release, variant, platform, python",
-                         [c for c in CLAIMS if c.values[1].accelerator == "cuda"])
-def test_cuda_pins_carry_the_minimum_driver(release, variant, platform, python):
-    pins = _pins(release, variant, platform, python)
-    linux, windows = ("525.60.13", "528.33") if variant.version.startswith("12.") else ("580", "580")
-    assert (pins.facts["min_driver_linux"], pins.facts["min_driver_windows"]) == (linux, windows)
-    driver = windows if platform.startswith("windows") else linux
-    assert any(driver in note for note in pins.notes)
+def test_cuda_pins_carry_the_minimum_driver(claims):
+    wrong = []
+    for fid, release, variant, platform, python, pins in claims:
+        if fid != "pytorch" or variant.accelerator != "cuda":
+            continue
+        linux, windows = ("525.60.13", "528.33") if variant.version.startswith("12.") else ("580", "580")
+        driver = windows if platform.startswith("windows") else linux
+        if (pins.facts["min_driver_linux"], pins.facts["min_driver_windows"]) != (linux, windows) or not any(
+                driver in note for note in pins.notes):
+            wrong.append(f"{release.version} {variant.target} {platform} py{python}: {pins.facts} {pins.notes}")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("release, variant, platform, python", [
@@ -157,53 +155,35 @@ def test_every_build_generates_a_project_pinned_to_it(release, variant, platform
     assert f'ACCELERATOR = "{variant.accelerator}"' in pinned and f'TORCH_VERSION = "{release.version}"' in pinned
 
 
-# ---- resolution against the real indexes (metadata only) ----
-
-@cache
-def _reachable(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url + "/torch/", method="HEAD"), timeout=5):
-            return True
-    except OSError:
-        return False
-
-
-def _uv_compile(pins, platform: str, python: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    uv = shutil.which("uv") or pytest.skip("uv is not installed")
-    req = tmp_path / "requirements.in"
-    req.write_text("\n".join((*pins.index_lines, *pins.requirements)) + "\n")
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "MACOSX_DEPLOYMENT_TARGET": "14.0"}
-    # uv reads --index-url lines from the file; keep its own resolution strategy pip-like for indexes.
-    return subprocess.run([uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate",
-                           "--index-strategy", "unsafe-best-match", "--python-version", python,
-                           "--python-platform", UV_PLATFORM[platform], str(req)],
-                          check=False, capture_output=True, text=True, env=env, timeout=300)
-
+# ---- what uv resolved torch's pins to (the session's proof) ----
 
 @pytest.mark.network
-@pytest.mark.parametrize("release, variant, platform, python", CLAIMS)
-def test_pins_resolve_for_their_platform(release, variant, platform, python, tmp_path):
-    pins = _pins(release, variant, platform, python)
-    if variant.index and not _reachable(FW.indexes[variant.index].url):
-        pytest.skip(f"unverified: {FW.indexes[variant.index].url} is unreachable from here")
-    result = _uv_compile(pins, platform, python, tmp_path)
-    assert result.returncode == 0, result.stderr
-    resolved = dict(line.split("==", 1) for line in result.stdout.splitlines() if "==" in line)
-    assert Version(resolved["torch"]).public == release.version
-    toolkit = resolved.get("cuda-toolkit")
-    if variant.accelerator == "cuda" and not variant.index:
-        # PyPI's own Linux wheel: its CUDA dependencies must be the CUDA version the catalog claims.
-        assert toolkit is not None and Version(toolkit).release[:2] == Version(variant.version).release[:2]
-    if variant.accelerator in ("cpu", "mps"):
-        assert toolkit is None and not any(name.startswith("nvidia-") for name in resolved)
+def test_pypis_cuda_wheels_bring_the_claimed_toolkit_and_cpu_builds_none(proof):
+    builds = {(r.version, v.target): v for r in FW.releases for v in r.variants}
+    checked, wrong = 0, []
+    for c in proof.combinations:
+        if c.framework != "pytorch" or c.outcome != "resolved":
+            continue
+        variant, resolved = builds[c.release, c.target], dict(c.resolved)
+        checked += 1
+        if Version(resolved["torch"]).public != c.release:
+            wrong.append(f"{c.label}: torch {resolved['torch']}")
+        toolkit = resolved.get("cuda-toolkit")
+        if variant.accelerator == "cuda" and not variant.index and (
+                toolkit is None or Version(toolkit).release[:2] != Version(variant.version).release[:2]):
+            # PyPI's own Linux wheel: its CUDA dependencies must be the CUDA version the catalog claims.
+            wrong.append(f"{c.label}: cuda-toolkit {toolkit}")
+        if variant.accelerator in ("cpu", "mps") and (toolkit or any(n.startswith("nvidia-") for n in resolved)):
+            wrong.append(f"{c.label}: a CPU build that brings CUDA: {sorted(resolved)}")
+    assert checked and not wrong, "\n".join(wrong) or "no PyTorch combination resolved"
 
 
 @pytest.mark.network
 @pytest.mark.parametrize("release", FW.releases, ids=lambda r: r.version)
-def test_pypi_alone_cannot_satisfy_a_linux_cpu_pin(release, tmp_path):
+def test_pypi_alone_cannot_satisfy_a_linux_cpu_pin(release):
     """If the CPU index is down, installation fails instead of quietly pulling PyPI's CUDA wheel."""
     pins = _pins(release, next(v for v in release.variants if v.accelerator == "cpu"), "linux-x86_64",
                  release.python[-1])
-    result = _uv_compile(dataclasses.replace(pins, index_lines=()), "linux-x86_64", release.python[-1], tmp_path)
-    assert result.returncode != 0
-    assert f"torch=={release.version}+cpu" in result.stderr
+    with pytest.raises(ToolError, match=rf"torch=={release.version}\+cpu"):
+        compile_lock(pin_lines(dataclasses.replace(pins, index_lines=())), platform="linux-x86_64",
+                     python=release.python[-1], hashes=False)

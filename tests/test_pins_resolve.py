@@ -1,58 +1,53 @@
-"""Every (framework, release, target, platform, python) the catalog claims resolves on PyPI with uv.
+"""Every (framework, release, target, platform, python) the catalog claims: the resolver gives that very
+variant with exact pins, and uv resolves the pins for that platform and Python.
 
-Combinations whose index cannot be reached from here are reported as unverified (skipped with
-the reason), never silently passed.
+The uv half is ``maintain.prove_pins`` (what ``scaffold catalog prove`` runs), made once per session by the
+``proof`` fixture; combinations whose index cannot be reached are counted unverified, never passed or failed.
+The per-framework files check only what is particular to their framework.
 """
 
 from __future__ import annotations
 
 import pytest
 from packaging.requirements import Requirement
-
-from scaffold.catalog import default_catalog
-from scaffold.models import FRAMEWORK_IDS
-from scaffold.pins import resolve
-from scaffold.targets import TargetSpec
-
-from .resolution import every_combination, unreachable_indexes, uv_compile
-
-CATALOG = default_catalog()
-CASES = [
-    pytest.param(fid, release.version, variant, platform, python,
-                 id=f"{fid}-{release.version}-{variant.target}-{platform}-py{python}"
-                    + "".join(f"-{v}" for v in variant.options.values()))
-    for fid in FRAMEWORK_IDS
-    for release, variant, platform, python in every_combination(CATALOG, fid)
-]
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 
-def _pins(fid, version, variant, platform, python):
-    spec = TargetSpec(variant.accelerator, variant.version or None)
-    return resolve(CATALOG, fid, target=spec, platform=platform, python=python, framework_version=version,
-                   options=dict(variant.options))
-
-
-@pytest.mark.parametrize(("fid", "version", "variant", "platform", "python"), CASES)
-def test_claimed_combination_resolves_to_its_own_variant(fid, version, variant, platform, python):
-    pins = _pins(fid, version, variant, platform, python)
-    assert pins.framework_version == version
-    assert pins.target.name == variant.target
-    for req in (*pins.requirements, *pins.dev_requirements):
-        assert str(Requirement(req).specifier).startswith("=="), req
-
-
-# tests/test_pins_pytorch.py resolves torch's combinations itself, with more to check (the CUDA
-# toolkit each PyPI wheel brings), so it is not resolved twice here.
-OWN_RESOLUTION_TESTS = {"pytorch"}
+def test_every_claim_resolves_to_its_own_variant(catalog, claims):
+    assert {fid for fid, *_ in claims} == set(catalog.frameworks)
+    wrong = []
+    for fid, release, variant, platform, python, pins in claims:
+        where = f"{fid} {release.version} {variant.target} {platform} py{python} {dict(variant.options)}"
+        if (pins.framework_version, pins.target.name, pins.target.platform, pins.target.python) != (
+                release.version, variant.target, platform, python):
+            wrong.append(f"{where}: resolved to {pins.framework_version} {pins.target.name} {pins.target.platform} "
+                         f"py{pins.target.python}")
+        if not variant.options.items() <= pins.options.items():
+            wrong.append(f"{where}: options {pins.options}")
+        inexact = [r for r in (*pins.requirements, *pins.dev_requirements)
+                   if not str(Requirement(r).specifier).startswith("==")]
+        if inexact:
+            wrong.append(f"{where}: not pinned exactly: {inexact}")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.network
-@pytest.mark.parametrize(("fid", "version", "variant", "platform", "python"),
-                         [case for case in CASES if case.values[0] not in OWN_RESOLUTION_TESTS])
-def test_claimed_combination_installs_together(tmp_path, fid, version, variant, platform, python):
-    pins = _pins(fid, version, variant, platform, python)
-    dead = unreachable_indexes(pins)
-    if dead:
-        pytest.skip(f"unverified: index {', '.join(dead)} is not reachable from this machine")
-    result = uv_compile(pins, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_every_claimed_combination_resolves_with_uv(claims, proof):
+    assert [(c.framework, c.release, c.target, c.platform, c.python, c.options) for c in proof.combinations] == [
+        (fid, r.version, v.target, p, py, tuple(v.options.items())) for fid, r, v, p, py, _ in claims]
+    assert not proof.failed, "\n".join(f"{c.label}: {c.detail}" for c in proof.failed)
+    assert all(c.detail for c in proof.combinations if c.outcome == "unverified")  # each says why
+    # uv's answer holds each pin as it was given (a marker-free pin always applies)
+    wrong = []
+    for c, (*_, pins) in zip(proof.combinations, claims, strict=True):
+        if c.outcome != "resolved":
+            continue
+        resolved = dict(c.resolved)
+        for text in pins.requirements:
+            req = Requirement(text)
+            (spec,) = req.specifier
+            got = resolved.get(canonicalize_name(req.name))
+            if req.marker is None and (got is None or Version(got) != Version(spec.version)):
+                wrong.append(f"{c.label}: {text} resolved to {got}")
+    assert not wrong, "\n".join(wrong)
