@@ -184,7 +184,10 @@ def _companion_pins(ref: str, sets: dict[str, Companions]) -> tuple[str, ...] | 
     env = {"python_version": python, "python_full_version": f"{python}.0"}
     picked = []
     for text in sets[name].requires:
-        req = Requirement(text)
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue  # reported where the set is read
         if req.marker is None:
             picked.append(text)
             continue
