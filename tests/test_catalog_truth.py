@@ -119,13 +119,30 @@ def test_bad_shared_tables_are_reported_with_file_and_key(frameworks, file, old,
 
 # ---- no version literal outside the catalog ----
 
-def _pinned_distributions(catalog) -> set[str]:
+def _catalog_pins(catalog) -> list[Requirement]:
     reqs = [*catalog.tooling.values(), *catalog.build_requires,
             *(r for sets in load_shared().companions.values() for r in sets.requires)]
     for fw in catalog.frameworks.values():
         for rel in fw.releases:
             reqs += [*rel.requires, *rel.dev_requires, *(r for v in rel.variants for r in v.requirements)]
-    return {Requirement(r).name.lower() for r in reqs}
+    return [Requirement(r) for r in reqs]
+
+
+def _pinned_distributions(catalog) -> set[str]:
+    return {r.name.lower() for r in _catalog_pins(catalog)}
+
+
+def _code_and_template_lines():
+    for root in ("scaffold", "templates"):
+        for path in sorted((ROOT / root).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # binary files hold no requirement lines
+            for n, line in enumerate(text.splitlines(), 1):
+                yield f"{path.relative_to(ROOT)}:{n}", line
 
 
 def test_the_pinned_distributions_are_the_catalogs(catalog):
@@ -140,18 +157,23 @@ def test_no_version_literal_of_a_pinned_distribution_in_code_or_templates(catalo
     names = sorted(_pinned_distributions(catalog), key=len, reverse=True)
     literal = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in names) + r")(\[[^\]]*\])?\s*==\s*\d",
                          re.IGNORECASE)
-    found = []
-    for root in ("scaffold", "templates"):
-        for path in sorted((ROOT / root).rglob("*")):
-            if not path.is_file() or "__pycache__" in path.parts:
-                continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                continue  # binary files hold no requirement lines
-            found += [f"{path.relative_to(ROOT)}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1)
-                      if literal.search(line)]
+    found = [f"{where}: {line.strip()}" for where, line in _code_and_template_lines() if literal.search(line)]
     assert not found, "version literals outside frameworks/:\n" + "\n".join(found)
+
+
+def test_no_catalog_version_of_a_pinned_distribution_in_any_form(catalog):
+    """The same for a version the catalog pins written as data another way: `"numpy": "2.4.6"` in a test's
+    recorded answer, `numpy>=2.4.6`, `torch = '2.14.1'` are copies that go stale as well. (Prose such as
+    "exported with scikit-learn 1.9.1" records where something came from, and stays true.)"""
+    versions: dict[str, set[str]] = {}
+    for req in _catalog_pins(catalog):
+        versions.setdefault(req.name.lower(), set()).update(s.version.split("+")[0] for s in req.specifier)
+    patterns = {name: re.compile(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])(\[[^\]]*\])?[\"']?\s*(?:[:=<>!~]=?=?)\s*[\"']?("
+                                 + "|".join(re.escape(v) for v in sorted(vs, key=len, reverse=True)) + r")(?![\w.])",
+                                 re.IGNORECASE) for name, vs in versions.items()}
+    found = [f"{where}: {line.strip()}" for where, line in _code_and_template_lines()
+             if any(name in line.lower() and pattern.search(line) for name, pattern in patterns.items())]
+    assert not found, "catalog versions outside frameworks/:\n" + "\n".join(found)
 
 
 # ---- `catalog check`: companions the catalog calls the newest ----
