@@ -41,6 +41,37 @@ def test_numpy_per_python_is_written_once():
     assert holders == ["_tooling.toml"]
 
 
+def _written_pins():
+    """(file, table, requirement) for every requirement a release or variant writes itself."""
+    import tomllib
+
+    for path in sorted((ROOT / "frameworks").glob("*.toml")):
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        for i, rel in enumerate(doc.get("releases", [])):
+            for key in ("requires", "dev_requires"):
+                yield from ((path.name, f"releases[{i}].{key}", Requirement(r)) for r in rel.get(key, ()))
+            for j, variant in enumerate(rel.get("variants", [])):
+                yield from ((path.name, f"releases[{i}].variants[{j}]", Requirement(r))
+                            for r in variant.get("requirements", ()))
+
+
+def test_no_release_writes_again_what_a_companion_set_pins():
+    """A set's pin is written in the set only; a release may pin the same distribution itself only to
+    override it with another version (TensorFlow 2.19.1's numpy<2.2)."""
+    import tomllib
+
+    set_pins = {}
+    for path in sorted((ROOT / "frameworks").glob("*.toml")):
+        for name, table in tomllib.loads(path.read_text(encoding="utf-8")).get("companions", {}).items():
+            for text in table["requires"]:
+                req = Requirement(text)
+                set_pins[(req.name, str(req.specifier))] = f"{path.name} companions.{name}"
+    copies = [f"{file} {where}: {req} (already in {set_pins[(req.name, str(req.specifier))]})"
+              for file, where, req in _written_pins() if (req.name, str(req.specifier)) in set_pins]
+    assert not copies, "\n".join(copies)
+    assert {"numpy", "pyarrow", "nvidia-cudnn-cu12"} <= {name for name, _ in set_pins}  # it reads the sets at all
+
+
 def test_a_release_that_names_a_set_gets_its_pins(catalog):
     numpy = load_shared().companions["numpy"]
     assert numpy.newest and numpy.source
