@@ -445,7 +445,10 @@ def _framework(path: Path, archs: dict[str, Architectures], shared: Shared) -> t
 
 def load_catalog(directory: Path | None = None) -> Catalog:
     """Read and validate every framework file; raise :class:`CatalogError` listing all problems."""
-    directory = directory or frameworks_dir()
+    return _load(directory or frameworks_dir())[0]
+
+
+def _load(directory: Path) -> tuple[Catalog, Shared]:
     errors: list[str] = []
     frameworks: dict[str, Framework] = {}
     archs = _gpu(directory / GPU_FILE, errors)
@@ -467,7 +470,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     downloads = _downloads(directory / SIZES_FILE, errors)
     if errors:
         raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(errors))
-    return Catalog(frameworks=frameworks, downloads=downloads, **tooling)
+    return Catalog(frameworks=frameworks, downloads=downloads, **tooling), shared
 
 
 def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
@@ -562,8 +565,7 @@ def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
     ``newest = true``, and the pins of a companion set marked ``newest`` that a release or variant names
     (less those it overrides with its own pin). Raises :class:`CatalogError` for an invalid catalog."""
     directory = directory or frameworks_dir()
-    load_catalog(directory)  # validates everything read below
-    shared = load_shared(directory)
+    shared = _load(directory)[1]  # validates everything read below
     claims: list[NewestClaim] = []
     for fid in FRAMEWORK_IDS:
         path = directory / f"{fid}.toml"
