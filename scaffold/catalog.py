@@ -154,19 +154,56 @@ def _with_companions(r: _Reader, own: tuple[str, ...], raw: dict[str, Any], wher
     """``own`` followed by the pins of the companion sets ``raw`` names in ``companions``.
 
     A distribution that ``own`` pins itself is left out of the shared sets: that is how a release
-    that needs another version (say an older NumPy) overrides the shared pin.
+    that needs another version (say an older NumPy) overrides the shared pin. ``"numpy@3.10"`` names
+    the set as it applies on Python 3.10, for every Python of the release: one NumPy for all of them
+    where a dependency caps it (the version stays written once, in the set).
     """
     names = r.strings(raw, "companions", where, ())
     if not names:
         return own
     mine = {_name(req) for req in own}
     extra: list[str] = []
-    for name in names:
-        if name not in sets:
-            r.error(f"{where}.companions", f"{name!r} is not under [companions]; declared: {', '.join(sets) or 'none'}")
+    for ref in names:
+        pins = _companion_pins(ref, sets)
+        if isinstance(pins, str):
+            r.error(f"{where}.companions", pins)
             continue
-        extra.extend(req for req in sets[name].requires if _name(req) not in mine)
+        extra.extend(req for req in pins if _name(req) not in mine)
     return (*own, *extra)
+
+
+_MARKER_WORDS = frozenset({"and", "or", "not", "in"})
+
+
+def _companion_pins(ref: str, sets: dict[str, Companions]) -> tuple[str, ...] | str:
+    """The pins ``ref`` (``name`` or ``name@X.Y``) stands for, or why it is wrong."""
+    name, _, python = ref.partition("@")
+    if name not in sets:
+        return f"{name!r} is not under [companions]; declared: {', '.join(sets) or 'none'}"
+    if not python:
+        return sets[name].requires
+    if python not in PYTHONS:
+        return f"{ref!r}: {python!r} is not one of {', '.join(PYTHONS)}"
+    env = {"python_version": python, "python_full_version": f"{python}.0"}
+    picked = []
+    for text in sets[name].requires:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue  # reported where the set is read
+        if req.marker is None:
+            picked.append(text)
+            continue
+        # Only a Python marker can be settled here; any other would depend on the machine that loads the catalog.
+        words = set(re.findall(r"[A-Za-z_]+", re.sub(r"'[^']*'|\"[^\"]*\"", "", str(req.marker)))) - _MARKER_WORDS
+        if not words <= {"python_version", "python_full_version"}:
+            return f"{ref!r}: the set's marker {str(req.marker)!r} is not only about the Python version"
+        if req.marker.evaluate(env):
+            req.marker = None
+            picked.append(str(req))
+    if not picked:
+        return f"{ref!r}: none of the set's pins applies on Python {python}"
+    return tuple(picked)
 
 
 def _name(text: str) -> str:
@@ -411,11 +448,16 @@ def _framework(path: Path, archs: dict[str, Architectures], shared: Shared) -> t
 
 def load_catalog(directory: Path | None = None) -> Catalog:
     """Read and validate every framework file; raise :class:`CatalogError` listing all problems."""
-    directory = directory or frameworks_dir()
+    return _load(directory or frameworks_dir())[0]
+
+
+def _load(directory: Path) -> tuple[Catalog, Shared]:
     errors: list[str] = []
     frameworks: dict[str, Framework] = {}
     archs, drivers = _gpu(directory / GPU_FILE, errors)
-    shared = load_shared(directory, errors)
+    tooling_path = directory / TOOLING_FILE
+    tooling_doc = _read_toml(tooling_path, errors)  # read once: it holds both the shared sets and the tooling pins
+    shared = _shared(tooling_path, tooling_doc or {}, errors)
     for fid in FRAMEWORK_IDS:
         path = directory / f"{fid}.toml"
         if not path.is_file():
@@ -427,11 +469,11 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             frameworks[fid] = fw
     extra = sorted(p.name for p in directory.glob("*.toml") if p.stem not in FRAMEWORK_IDS and p.name not in DATA_FILES)
     errors.extend(f"{name}: not a framework of the contract ({', '.join(FRAMEWORK_IDS)})" for name in extra)
-    tooling = _tooling(directory / TOOLING_FILE, errors)
+    tooling = _tooling(tooling_path, tooling_doc, errors) if tooling_doc is not None else {"tooling": {}}
     downloads = _downloads(directory / SIZES_FILE, errors)
     if errors:
         raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(errors))
-    return Catalog(frameworks=frameworks, downloads=downloads, drivers=drivers, **tooling)
+    return Catalog(frameworks=frameworks, downloads=downloads, drivers=drivers, **tooling), shared
 
 
 def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
@@ -497,13 +539,7 @@ def load_shared(directory: Path | None = None, errors: list[str] | None = None) 
     """The companion sets and indexes of ``_tooling.toml``; problems go to ``errors`` (raised when it is None)."""
     path = (directory or frameworks_dir()) / TOOLING_FILE
     collected: list[str] = []
-    r = _Reader(path)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        doc = {}  # _tooling() reports the unreadable file once
-    shared = Shared(_companion_sets(r, doc), _indexes(r, doc))
-    collected.extend(r.errors)
+    shared = _shared(path, _read_toml(path, collected) or {}, collected)
     if errors is None:
         if collected:
             raise CatalogError("the framework catalog is invalid:\n  " + "\n  ".join(collected))
@@ -512,12 +548,16 @@ def load_shared(directory: Path | None = None, errors: list[str] | None = None) 
     return shared
 
 
-def _tooling(path: Path, errors: list[str]) -> dict[str, Any]:
+def _shared(path: Path, doc: dict[str, Any], errors: list[str]) -> Shared:
+    r = _Reader(path)
+    shared = Shared(_companion_sets(r, doc), _indexes(r, doc))
+    errors.extend(r.errors)
+    return shared
+
+
+def _tooling(path: Path, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     """Pins every generated project shares (test runner, build backend) and the PyPI URL."""
     r = _Reader(path)
-    doc = _read_toml(path, errors)
-    if doc is None:
-        return {"tooling": {}}
     pins = r.get(doc, "pins", "", dict) or {}
     for name, req in pins.items():
         if isinstance(req, str):
@@ -549,8 +589,7 @@ def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
     ``newest = true``, and the pins of a companion set marked ``newest`` that a release or variant names
     (less those it overrides with its own pin). Raises :class:`CatalogError` for an invalid catalog."""
     directory = directory or frameworks_dir()
-    load_catalog(directory)  # validates everything read below
-    shared = load_shared(directory)
+    shared = _load(directory)[1]  # validates everything read below
     claims: list[NewestClaim] = []
     for fid in FRAMEWORK_IDS:
         path = directory / f"{fid}.toml"
@@ -567,13 +606,14 @@ def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
                                             *((v, tuple(v.get("requirements", ())), tuple(v.get("python", ())) or pythons)
                                               for v in raw.get("variants", []))):
                 mine = {_name(req) for req in own_reqs}
-                for name in where_raw.get("companions", ()):
-                    found = sets[name]
-                    if not found.newest:
+                for ref in where_raw.get("companions", ()):
+                    name = ref.partition("@")[0]
+                    pins = _companion_pins(ref, sets)
+                    if not sets[name].newest or isinstance(pins, str):
                         continue
                     home = path.name if name in own_sets else TOOLING_FILE
                     claims += [NewestClaim(fid, version, req, py, f"{home} companions.{name}")
-                               for req in found.requires if _name(req) not in mine]
+                               for req in pins if _name(req) not in mine]
     return tuple(dict.fromkeys(claims))
 
 

@@ -41,6 +41,37 @@ def test_numpy_per_python_is_written_once():
     assert holders == ["_tooling.toml"]
 
 
+def _written_pins():
+    """(file, table, requirement) for every requirement a release or variant writes itself."""
+    import tomllib
+
+    for path in sorted((ROOT / "frameworks").glob("*.toml")):
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        for i, rel in enumerate(doc.get("releases", [])):
+            for key in ("requires", "dev_requires"):
+                yield from ((path.name, f"releases[{i}].{key}", Requirement(r)) for r in rel.get(key, ()))
+            for j, variant in enumerate(rel.get("variants", [])):
+                yield from ((path.name, f"releases[{i}].variants[{j}]", Requirement(r))
+                            for r in variant.get("requirements", ()))
+
+
+def test_no_release_writes_again_what_a_companion_set_pins():
+    """A set's pin is written in the set only; a release may pin the same distribution itself only to
+    override it with another version (TensorFlow 2.19.1's numpy<2.2)."""
+    import tomllib
+
+    set_pins = {}
+    for path in sorted((ROOT / "frameworks").glob("*.toml")):
+        for name, table in tomllib.loads(path.read_text(encoding="utf-8")).get("companions", {}).items():
+            for text in table["requires"]:
+                req = Requirement(text)
+                set_pins[(req.name, str(req.specifier))] = f"{path.name} companions.{name}"
+    copies = [f"{file} {where}: {req} (already in {set_pins[(req.name, str(req.specifier))]})"
+              for file, where, req in _written_pins() if (req.name, str(req.specifier)) in set_pins]
+    assert not copies, "\n".join(copies)
+    assert {"numpy", "pyarrow", "nvidia-cudnn-cu12"} <= {name for name, _ in set_pins}  # it reads the sets at all
+
+
 def test_a_release_that_names_a_set_gets_its_pins(catalog):
     numpy = load_shared().companions["numpy"]
     assert numpy.newest and numpy.source
@@ -58,10 +89,28 @@ def test_the_tensorflow_cuda_wheels_are_one_set(catalog):
 
 
 def test_own_pin_overrides_the_shared_one(frameworks):
-    _edit(frameworks / "sklearn.toml", 'version = "1.7.2"', 'version = "1.7.2"\ncompanions = ["numpy"]')
+    _edit(frameworks / "sklearn.toml", '"scipy==1.15.3",', '"numpy==2.1.3",\n  "scipy==1.15.3",')
     release = load_catalog(frameworks).get("sklearn").releases[1]
-    # sklearn 1.7.2 pins numpy==2.2.6 itself (one NumPy for 3.10-3.13), so none of the set's pins joins it
-    assert [r for r in release.requires if r.startswith("numpy")] == ["numpy==2.2.6"]
+    assert [r for r in release.requires if r.startswith("numpy")] == ["numpy==2.1.3"]
+
+
+def test_a_set_named_for_one_python_gives_that_pythons_pins_to_all(catalog):
+    """sklearn 1.7.2 (3.10-3.13) takes `numpy@3.10`: the set's 3.10 pin, unmarked, so 3.12 gets it too."""
+    shared = load_shared().companions
+    (release,) = [r for r in catalog.get("sklearn").releases if r.version == "1.7.2"]
+    pins = pins_for(catalog, "sklearn", release, release.variants[0], "linux-x86_64", "3.12")
+    for name in ("numpy", "pyarrow"):
+        (for_310,) = [Requirement(r) for r in shared[name].requires
+                      if Requirement(r).marker.evaluate({"python_version": "3.10", "python_full_version": "3.10.0"})]
+        (mine,) = [Requirement(r) for r in release.requires if Requirement(r).name == name]
+        assert mine.marker is None and mine.specifier == for_310.specifier
+        assert str(mine) in pins.requirements
+
+
+def test_a_set_without_markers_is_the_same_named_for_one_python(catalog, frameworks):
+    _edit(frameworks / "sklearn.toml", '"pyarrow@3.10", "parallel"]', '"pyarrow@3.10", "parallel@3.10"]')
+    edited = load_catalog(frameworks).get("sklearn").releases[1]
+    assert edited.requires == catalog.get("sklearn").releases[1].requires
 
 
 def test_pytorch_indexes_are_shared_by_pytorch_and_keras(catalog):
@@ -85,6 +134,12 @@ def test_pytorch_indexes_are_shared_by_pytorch_and_keras(catalog):
      "keras.toml: indexes.pytorch-cpu: already declared in _tooling.toml"),
     ("tensorflow.toml", '[companions."and-cuda-12.9"]\nrequires = [', '[companions."and-cuda-12.9"]\nnewest = "yes"\nrequires = [',
      "tensorflow.toml: companions.and-cuda-12.9.newest: expected true/false, got str"),
+    ("sklearn.toml", '"numpy@3.10"', '"numpy@3.9"', "sklearn.toml: releases[1].companions: 'numpy@3.9': '3.9' is not one of 3.10"),
+    ("sklearn.toml", '"numpy@3.10"', '"numpyy@3.10"', "sklearn.toml: releases[1].companions: 'numpyy' is not under [companions]"),
+    ("_tooling.toml", """'pyarrow==25.0.1; python_version < "3.11"'""", """'pyarrow==25.0.1; sys_platform == "linux"'""",
+     "sklearn.toml: releases[1].companions: 'pyarrow@3.10': the set's marker 'sys_platform == \"linux\"' is not only about"),
+    ("_tooling.toml", """'pyarrow==25.0.1; python_version < "3.11"'""", """'pyarrow==25.0.1; python_version > "3.14"'""",
+     "sklearn.toml: releases[1].companions: 'pyarrow@3.10': none of the set's pins applies on Python 3.10"),
 ])
 def test_bad_shared_tables_are_reported_with_file_and_key(frameworks, file, old, new, message):
     _edit(frameworks / file, old, new)
@@ -95,13 +150,30 @@ def test_bad_shared_tables_are_reported_with_file_and_key(frameworks, file, old,
 
 # ---- no version literal outside the catalog ----
 
-def _pinned_distributions(catalog) -> set[str]:
+def _catalog_pins(catalog) -> list[Requirement]:
     reqs = [*catalog.tooling.values(), *catalog.build_requires,
             *(r for sets in load_shared().companions.values() for r in sets.requires)]
     for fw in catalog.frameworks.values():
         for rel in fw.releases:
             reqs += [*rel.requires, *rel.dev_requires, *(r for v in rel.variants for r in v.requirements)]
-    return {Requirement(r).name.lower() for r in reqs}
+    return [Requirement(r) for r in reqs]
+
+
+def _pinned_distributions(catalog) -> set[str]:
+    return {r.name.lower() for r in _catalog_pins(catalog)}
+
+
+def _code_and_template_lines():
+    for root in ("scaffold", "templates"):
+        for path in sorted((ROOT / root).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # binary files hold no requirement lines
+            for n, line in enumerate(text.splitlines(), 1):
+                yield f"{path.relative_to(ROOT)}:{n}", line
 
 
 def test_the_pinned_distributions_are_the_catalogs(catalog):
@@ -116,18 +188,23 @@ def test_no_version_literal_of_a_pinned_distribution_in_code_or_templates(catalo
     names = sorted(_pinned_distributions(catalog), key=len, reverse=True)
     literal = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in names) + r")(\[[^\]]*\])?\s*==\s*\d",
                          re.IGNORECASE)
-    found = []
-    for root in ("scaffold", "templates"):
-        for path in sorted((ROOT / root).rglob("*")):
-            if not path.is_file() or "__pycache__" in path.parts:
-                continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                continue  # binary files hold no requirement lines
-            found += [f"{path.relative_to(ROOT)}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1)
-                      if literal.search(line)]
+    found = [f"{where}: {line.strip()}" for where, line in _code_and_template_lines() if literal.search(line)]
     assert not found, "version literals outside frameworks/:\n" + "\n".join(found)
+
+
+def test_no_catalog_version_of_a_pinned_distribution_in_any_form(catalog):
+    """The same for a version the catalog pins written as data another way: `"numpy": "2.4.6"` in a test's
+    recorded answer, `numpy>=2.4.6`, `torch = '2.14.1'` are copies that go stale as well. (Prose such as
+    "exported with scikit-learn 1.9.1" records where something came from, and stays true.)"""
+    versions: dict[str, set[str]] = {}
+    for req in _catalog_pins(catalog):
+        versions.setdefault(req.name.lower(), set()).update(s.version.split("+")[0] for s in req.specifier)
+    patterns = {name: re.compile(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])(\[[^\]]*\])?[\"']?\s*(?:[:=<>!~]=?=?)\s*[\"']?("
+                                 + "|".join(re.escape(v) for v in sorted(vs, key=len, reverse=True)) + r")(?![\w.])",
+                                 re.IGNORECASE) for name, vs in versions.items()}
+    found = [f"{where}: {line.strip()}" for where, line in _code_and_template_lines()
+             if any(name in line.lower() and pattern.search(line) for name, pattern in patterns.items())]
+    assert not found, "catalog versions outside frameworks/:\n" + "\n".join(found)
 
 
 # ---- `catalog check`: companions the catalog calls the newest ----
@@ -156,7 +233,8 @@ def test_newest_covering_reads_requires_python_and_wheel_tags():
 def test_the_catalog_claims_newest_where_it_says_so():
     claims = newest_claims()
     by_fw = {c.framework for c in claims}
-    assert by_fw == {"sklearn", "pytorch"}
+    # a release that names a set marked newest is held to it, wherever it lives
+    assert by_fw == {"sklearn", "pytorch", "keras", "sagemaker", "spark", "tensorflow"}
     assert {c.requirement for c in claims if c.framework == "pytorch"} == set(load_shared().companions["numpy"].requires)
     tomli = [c for c in claims if c.requirement.startswith("tomli")]
     assert [claim_pythons(c) for c in tomli] == [("3.10",)]
@@ -174,30 +252,32 @@ def test_the_bundled_companions_are_the_newest(catalog):
     assert {"numpy", "threadpoolctl", "tomli"} <= set(asked)
 
 
-OLD_SKLEARN = [  # the companions issue 13 found behind (frameworks/sklearn.toml before it)
-    ('"threadpoolctl==3.8.0",\n]\nsource = "https://pypi.org/pypi/scikit-learn/1.9.1', '"threadpoolctl==3.7.0",\n]\nsource = "https://pypi.org/pypi/scikit-learn/1.9.1'),
-    ('"pyarrow==25.0.1"', '"pyarrow==22.0.0"'),
-    ('"matplotlib==3.10.9"', '"matplotlib==3.10.8"'),
-    ('"joblib==1.6.0",\n  "threadpoolctl==3.8.0",\n  "tomli', '"joblib==1.5.2",\n  "threadpoolctl==3.6.0",\n  "tomli'),
-    ('"tomli==2.5.0;', '"tomli==2.3.0;'),
+OLD_SKLEARN = [  # (file, today's pin, the stale one an independent check found in the catalog's history)
+    ("sklearn.toml", '"joblib==1.6.0", "threadpoolctl==3.8.0"', '"joblib==1.5.2", "threadpoolctl==3.6.0"'),
+    ("sklearn.toml", '"matplotlib==3.10.9"', '"matplotlib==3.10.8"'),
+    ("sklearn.toml", '"tomli==2.5.0;', '"tomli==2.3.0;'),
+    ("_tooling.toml", "'pyarrow==25.0.1;", "'pyarrow==22.0.0;"),
 ]
 
 
-def test_check_reports_the_companions_issue_13_found_behind(frameworks):
-    for old, new in OLD_SKLEARN:
-        _edit(frameworks / "sklearn.toml", old, new)
+def test_check_reports_stale_companions_where_they_are_written(frameworks):
+    """A stale pin is reported for each release that gets it, with the table that holds it: the release's
+    own requires, a framework's set, or a shared set named for one Python (pyarrow@3.10)."""
+    for file, old, new in OLD_SKLEARN:
+        _edit(frameworks / file, old, new)
     stale = companion_check(load_catalog(frameworks), ["sklearn"], claims=newest_claims(frameworks),
                             fetch=recorded_pypi)
-    assert {(s.release, s.package, s.pinned, s.newest) for s in stale} == {
-        ("1.9.1", "threadpoolctl", "3.7.0", "3.8.0"),
-        ("1.7.2", "pyarrow", "22.0.0", "25.0.1"),
-        ("1.7.2", "matplotlib", "3.10.8", "3.10.9"),
-        ("1.7.2", "joblib", "1.5.2", "1.6.0"),
-        ("1.7.2", "threadpoolctl", "3.6.0", "3.8.0"),
-        ("1.7.2", "tomli", "2.3.0", "2.5.0"),
+    assert {(s.release, s.package, s.pinned, s.newest, s.where.split(" releases[")[0]) for s in stale} == {
+        ("1.9.1", "joblib", "1.5.2", "1.6.0", "sklearn.toml companions.parallel"),
+        ("1.9.1", "threadpoolctl", "3.6.0", "3.8.0", "sklearn.toml companions.parallel"),
+        ("1.7.2", "joblib", "1.5.2", "1.6.0", "sklearn.toml companions.parallel"),
+        ("1.7.2", "threadpoolctl", "3.6.0", "3.8.0", "sklearn.toml companions.parallel"),
+        ("1.7.2", "pyarrow", "22.0.0", "25.0.1", "_tooling.toml companions.pyarrow"),
+        ("1.7.2", "matplotlib", "3.10.8", "3.10.9", "sklearn.toml"),
+        ("1.7.2", "tomli", "2.3.0", "2.5.0", "sklearn.toml"),
     }
-    assert all(s.where.startswith("sklearn.toml releases[") for s in stale)
     assert next(s for s in stale if s.package == "tomli").pythons == ("3.10",)
+    assert next(s for s in stale if s.package == "pyarrow").pythons == ("3.10", "3.11", "3.12", "3.13")
 
 
 def test_check_holds_a_shared_set_to_its_promise_per_python(frameworks):
@@ -210,9 +290,12 @@ def test_check_holds_a_shared_set_to_its_promise_per_python(frameworks):
 
 
 def test_a_release_without_the_promise_is_not_held_to_it(frameworks):
-    _edit(frameworks / "sklearn.toml", "newest = true", "newest = false")
-    claims = newest_claims(frameworks)
-    assert {c.release for c in claims if c.framework == "sklearn"} == {"1.7.2"}
+    _edit(frameworks / "sklearn.toml", "newest = true  #", "newest = false  #")
+    claims = [c for c in newest_claims(frameworks) if c.framework == "sklearn"]
+    assert {c.release for c in claims} == {"1.9.1", "1.7.2"}
+    # 1.9.1's own requires are no longer claimed; the sets it names still promise the newest
+    assert {c.where for c in claims if c.release == "1.9.1"} == {
+        "_tooling.toml companions.numpy", "_tooling.toml companions.pyarrow", "sklearn.toml companions.parallel"}
 
 
 # ---- each CUDA variant's stated version against what its pins install ----
