@@ -43,8 +43,10 @@ import scaffold
 from scaffold.catalog import default_catalog
 
 WORKFLOW = ".github/workflows/ci.yml"
-# A long name on purpose: every line that holds the package name must stay clean for the names people give.
-NAME = "Customer Lifetime Value Forecasting"
+# Every line that holds the package name must stay clean for the names people give: the formatter joins a
+# wrapped line again for a short name and splits it for a long one. Each starter's renders take these in turn:
+# a two-letter name, a common one, a long one, and the longest allowed (64 characters).
+NAMES = ("Ab", "Churn Model", "Customer Lifetime Value Forecasting", " ".join(["Abcdefghij"] * 6)[:64])
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,11 @@ class Rendered:
 def rendered(tmp_path_factory) -> Rendered:
     base = tmp_path_factory.mktemp("rendered")
     projects: dict[Path, Case] = {}
+    turn: Counter[str] = Counter()
     for i, case in enumerate(claimed_cases()):
-        project = scaffold.generate(NAME, framework=case.framework, framework_version=case.framework_version,
+        name = NAMES[turn[case.starter] % len(NAMES)]
+        turn[case.starter] += 1
+        project = scaffold.generate(name, framework=case.framework, framework_version=case.framework_version,
                                     target=case.target, platform=case.platform, python=case.python,
                                     options=dict(case.options), output_dir=base / f"{i:03d}")
         projects[Path(project.path).resolve()] = case

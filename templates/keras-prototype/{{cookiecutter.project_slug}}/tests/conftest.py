@@ -9,8 +9,13 @@ import pytest
 
 # The package sets KERAS_BACKEND on import; import it before anything imports Keras.
 import {{ cookiecutter.package_name }}  # noqa: F401
-from {{ cookiecutter.package_name }}.config import Config, load_config
-from {{ cookiecutter.package_name }}.data import make_spirals
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    load_config,
+)
+from {{ cookiecutter.package_name }}.data import (
+    make_spirals,
+)
 
 SMALL_CONFIG = """
 [data]

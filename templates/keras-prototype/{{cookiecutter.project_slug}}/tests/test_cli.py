@@ -15,16 +15,24 @@ import numpy as np
 import pytest
 from conftest import ARM_NAMES, write_arms, write_config
 
-from {{ cookiecutter.package_name }} import experiment as experiment_module
-from {{ cookiecutter.package_name }} import train as train_module
+from {{ cookiecutter.package_name }} import (
+    experiment as experiment_module,
+)
+from {{ cookiecutter.package_name }} import (
+    train as train_module,
+)
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import load_config
+from {{ cookiecutter.package_name }}.config import (
+    load_config,
+)
 from {{ cookiecutter.package_name }}.data import (
     load_training_table,
     split,
     training_dataset,
 )
-from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }}.train import (
+    train,
+)
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:

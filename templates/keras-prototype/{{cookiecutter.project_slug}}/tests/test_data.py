@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.config import DataConfig
+from {{ cookiecutter.package_name }}.config import (
+    DataConfig,
+)
 from {{ cookiecutter.package_name }}.data import (
     check_columns,
     load_training_table,
@@ -17,7 +19,10 @@ from {{ cookiecutter.package_name }}.data import (
     split,
     training_dataset,
 )
-from {{ cookiecutter.package_name }}.runtime import DataError, EnvironmentProblem
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+    EnvironmentProblem,
+)
 
 
 def test_spirals_are_balanced_and_reproducible() -> None:

@@ -11,10 +11,20 @@ import numpy as np
 import pytest
 
 import {{ cookiecutter.package_name }}
-from {{ cookiecutter.package_name }}.config import Config, load_config
-from {{ cookiecutter.package_name }}.data import make_spirals
-from {{ cookiecutter.package_name }}.model import build_model, scores
-from {{ cookiecutter.package_name }}.runtime import DataError
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    load_config,
+)
+from {{ cookiecutter.package_name }}.data import (
+    make_spirals,
+)
+from {{ cookiecutter.package_name }}.model import (
+    build_model,
+    scores,
+)
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
 
 
 def test_package_selects_the_pinned_backend() -> None:

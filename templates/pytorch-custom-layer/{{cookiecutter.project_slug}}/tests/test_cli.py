@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }}.__main__ import main
+from {{ cookiecutter.package_name }}.__main__ import (
+    main,
+)
 
 FAST = ["--epochs", "25", "--batch-size", "16", "--device", "cpu"]
 

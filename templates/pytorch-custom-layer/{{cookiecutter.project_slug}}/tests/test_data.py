@@ -12,7 +12,10 @@ from {{ cookiecutter.package_name }}.data import (
     read_table,
     stratified_split,
 )
-from {{ cookiecutter.package_name }}.runtime import DataError, EnvironmentProblem
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+    EnvironmentProblem,
+)
 
 
 def _schema(path, target="species", ignore=()):

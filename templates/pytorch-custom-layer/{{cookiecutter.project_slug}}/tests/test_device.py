@@ -3,7 +3,9 @@
 import pytest
 import torch
 
-from {{ cookiecutter.package_name }} import device as dev
+from {{ cookiecutter.package_name }} import (
+    device as dev,
+)
 
 
 def test_cpu_is_always_usable():

@@ -12,7 +12,9 @@ import sys
 
 import pytest
 
-from {{ cookiecutter.package_name }} import distributed
+from {{ cookiecutter.package_name }} import (
+    distributed,
+)
 
 RUNS = 3
 

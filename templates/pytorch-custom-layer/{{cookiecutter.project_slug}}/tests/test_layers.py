@@ -8,7 +8,9 @@ from {{ cookiecutter.package_name }}.layers import (
     LearnableSwish,
     SwishFunction,
 )
-from {{ cookiecutter.package_name }}.model import ResidualClassifier
+from {{ cookiecutter.package_name }}.model import (
+    ResidualClassifier,
+)
 
 
 def test_swish_backward_matches_finite_differences():

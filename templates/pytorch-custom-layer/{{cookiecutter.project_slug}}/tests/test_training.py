@@ -8,11 +8,24 @@ import pytest
 import torch
 
 from {{ cookiecutter.package_name }} import checkpoint
-from {{ cookiecutter.package_name }} import train as train_module
-from {{ cookiecutter.package_name }}.config import TrainConfig
-from {{ cookiecutter.package_name }}.evaluate import evaluate_model, load_model
-from {{ cookiecutter.package_name }}.runtime import DataError
-from {{ cookiecutter.package_name }}.train import configure, cosine_lr, train
+from {{ cookiecutter.package_name }} import (
+    train as train_module,
+)
+from {{ cookiecutter.package_name }}.config import (
+    TrainConfig,
+)
+from {{ cookiecutter.package_name }}.evaluate import (
+    evaluate_model,
+    load_model,
+)
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
+from {{ cookiecutter.package_name }}.train import (
+    configure,
+    cosine_lr,
+    train,
+)
 
 
 def _cfg(tmp_path, **overrides):

@@ -30,7 +30,10 @@ from botocore.model import OperationModel, Shape
 from botocore.validate import validate_parameters
 from moto.server import ThreadedMotoServer
 
-from {{ cookiecutter.package_name }}.aws import Request, Sender
+from {{ cookiecutter.package_name }}.aws import (
+    Request,
+    Sender,
+)
 
 PROJECT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"

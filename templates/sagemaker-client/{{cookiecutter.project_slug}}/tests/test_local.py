@@ -15,9 +15,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from {{ cookiecutter.package_name }} import entry_point, jobs
+from {{ cookiecutter.package_name }} import (
+    entry_point,
+    jobs,
+)
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import ConfigError, load_config
+from {{ cookiecutter.package_name }}.config import (
+    ConfigError,
+    load_config,
+)
 
 from .conftest import PROJECT, ROLE, write_config
 

@@ -12,12 +12,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from {{ cookiecutter.package_name }} import entry_point, jobs
+from {{ cookiecutter.package_name }} import (
+    entry_point,
+    jobs,
+)
 from {{ cookiecutter.package_name }}.aws import Sender
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import AUTOML_OBJECTIVES, load_config
-from {{ cookiecutter.package_name }}.images import image_uri
-from {{ cookiecutter.package_name }}.state import State
+from {{ cookiecutter.package_name }}.config import (
+    AUTOML_OBJECTIVES,
+    load_config,
+)
+from {{ cookiecutter.package_name }}.images import (
+    image_uri,
+)
+from {{ cookiecutter.package_name }}.state import (
+    State,
+)
 
 from . import conftest
 from .conftest import AWS_PAGE_SIZE, PROJECT, ROLE, client, write_config

@@ -12,7 +12,10 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from {{ cookiecutter.package_name }} import cli
-from {{ cookiecutter.package_name }}.config import Config, load_config
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    load_config,
+)
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import load_config
+from {{ cookiecutter.package_name }}.config import (
+    load_config,
+)
 
 
 @pytest.mark.parametrize(

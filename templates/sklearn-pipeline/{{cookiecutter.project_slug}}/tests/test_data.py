@@ -16,7 +16,9 @@ from {{ cookiecutter.package_name }}.data import (
     prepare_training,
     read_table,
 )
-from {{ cookiecutter.package_name }}.runtime import DataError
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
 
 
 def small_table(rows: int = 60) -> pd.DataFrame:

@@ -10,11 +10,22 @@ import pytest
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_info
 
-from {{ cookiecutter.package_name }} import train as train_module
-from {{ cookiecutter.package_name }}.data import read_table
-from {{ cookiecutter.package_name }}.evaluate import evaluate
-from {{ cookiecutter.package_name }}.runtime import DataError, fingerprint
-from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }} import (
+    train as train_module,
+)
+from {{ cookiecutter.package_name }}.data import (
+    read_table,
+)
+from {{ cookiecutter.package_name }}.evaluate import (
+    evaluate,
+)
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+    fingerprint,
+)
+from {{ cookiecutter.package_name }}.train import (
+    train,
+)
 
 
 def test_train_saves_the_model_with_what_it_was_trained_on(config):

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.data import prepare_training, read_table
-from {{ cookiecutter.package_name }}.pipeline import build_pipeline
+from {{ cookiecutter.package_name }}.data import (
+    prepare_training,
+    read_table,
+)
+from {{ cookiecutter.package_name }}.pipeline import (
+    build_pipeline,
+)
 
 
 def _prepared(config, target, task, drop):

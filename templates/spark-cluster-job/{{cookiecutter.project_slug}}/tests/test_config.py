@@ -8,7 +8,9 @@ from {{ cookiecutter.package_name }}.config import (
     locate,
     read_spark_properties,
 )
-from {{ cookiecutter.package_name }}.runtime import DataError
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
 
 
 def test_bundled_config_loads_with_its_cluster_option():

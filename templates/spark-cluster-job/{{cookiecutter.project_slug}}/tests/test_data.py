@@ -3,8 +3,13 @@
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.data import data_format, precheck
-from {{ cookiecutter.package_name }}.runtime import DataError
+from {{ cookiecutter.package_name }}.data import (
+    data_format,
+    precheck,
+)
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
 
 
 @pytest.mark.parametrize(

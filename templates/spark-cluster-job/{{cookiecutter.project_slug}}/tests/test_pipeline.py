@@ -2,8 +2,12 @@ from conftest import PROJECT
 from pyspark.ml import Pipeline
 from pyspark.ml.feature import Imputer, StandardScaler, StringIndexer, VectorAssembler
 
-from {{ cookiecutter.package_name }}.config import load_config
-from {{ cookiecutter.package_name }}.pipeline import build_tuner
+from {{ cookiecutter.package_name }}.config import (
+    load_config,
+)
+from {{ cookiecutter.package_name }}.pipeline import (
+    build_tuner,
+)
 
 
 def test_the_tuner_fits_the_whole_pipeline():

@@ -6,7 +6,9 @@ import pytest
 from conftest import PROJECT
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import read_spark_properties
+from {{ cookiecutter.package_name }}.config import (
+    read_spark_properties,
+)
 from {{ cookiecutter.package_name }}.submit import (
     Submission,
     build_artifacts,

@@ -6,9 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import TrainConfig
-from {{ cookiecutter.package_name }}.data import write_synthetic_folder
-from {{ cookiecutter.package_name }}.train import TrainResult, train
+from {{ cookiecutter.package_name }}.config import (
+    TrainConfig,
+)
+from {{ cookiecutter.package_name }}.data import (
+    write_synthetic_folder,
+)
+from {{ cookiecutter.package_name }}.train import (
+    TrainResult,
+    train,
+)
 
 
 @pytest.fixture(scope="session")

@@ -12,14 +12,21 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import TrainConfig, load_config
+from {{ cookiecutter.package_name }}.config import (
+    TrainConfig,
+    load_config,
+)
 from {{ cookiecutter.package_name }}.data import (
     SYNTHETIC_CLASSES,
     scan_image_folder,
     write_synthetic_folder,
 )
-from {{ cookiecutter.package_name }}.runtime import DataError
-from {{ cookiecutter.package_name }}.train import TrainResult
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
+from {{ cookiecutter.package_name }}.train import (
+    TrainResult,
+)
 
 
 def _error_line(capsys: pytest.CaptureFixture[str]) -> str:

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from {{ cookiecutter.package_name }}.config import TrainConfig
+from {{ cookiecutter.package_name }}.config import (
+    TrainConfig,
+)
 from {{ cookiecutter.package_name }}.data import (
     SYNTHETIC_CLASSES,
     load_examples,
@@ -22,7 +24,9 @@ from {{ cookiecutter.package_name }}.data import (
     write_image_folder,
     write_synthetic_folder,
 )
-from {{ cookiecutter.package_name }}.runtime import DataError
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
 
 
 def test_image_folder_loader_reads_back_written_images(tmp_path: Path) -> None:

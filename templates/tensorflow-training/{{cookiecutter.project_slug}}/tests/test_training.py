@@ -13,14 +13,24 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from {{ cookiecutter.package_name }}.config import TrainConfig
+from {{ cookiecutter.package_name }}.config import (
+    TrainConfig,
+)
 from {{ cookiecutter.package_name }}.data import (
     synthetic_images,
     write_synthetic_folder,
 )
-from {{ cookiecutter.package_name }}.export import Predictor, latest_export
-from {{ cookiecutter.package_name }}.runtime import DataError
-from {{ cookiecutter.package_name }}.train import TrainResult, train
+from {{ cookiecutter.package_name }}.export import (
+    Predictor,
+    latest_export,
+)
+from {{ cookiecutter.package_name }}.runtime import (
+    DataError,
+)
+from {{ cookiecutter.package_name }}.train import (
+    TrainResult,
+    train,
+)
 
 
 def test_training_lowers_the_loss_and_learns(trained: TrainResult) -> None:
