@@ -78,14 +78,18 @@ def test_without_framework_it_generates_the_top_recommendation(tmp_path):
                                               "data_size": "small"}
 
 
-def test_a_non_empty_destination_is_refused_and_untouched(tmp_path):
+@pytest.mark.parametrize(("name", "content", "force", "message"), [
+    ("notes.txt", "mine", False, "exists and is not empty.*--force"),
+    ("main.c", "int main(void) { return 0; }", True, "not a project scaffold-ml generated"),  # --force included
+])
+def test_a_users_folder_is_refused_and_untouched(tmp_path, name, content, force, message):
     dest = tmp_path / "demo"
     dest.mkdir()
-    (dest / "notes.txt").write_text("mine")
+    (dest / name).write_text(content)
     before = snapshot(tmp_path)
-    with pytest.raises(DestinationError, match="exists and is not empty.*--force"):
-        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path)
-    assert snapshot(tmp_path) == before
+    with pytest.raises(DestinationError, match=message):
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=force)
+    assert snapshot(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 def test_force_replaces_a_generated_project(tmp_path):
@@ -95,16 +99,6 @@ def test_force_replaces_a_generated_project(tmp_path):
     generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
     assert not (dest / "old.txt").exists() and (dest / ".scaffold.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # no temporary folders left
-
-
-def test_force_refuses_a_folder_scaffold_did_not_generate(tmp_path):
-    dest = tmp_path / "demo"
-    dest.mkdir()
-    (dest / "main.c").write_text("int main(void) { return 0; }")
-    before = snapshot(tmp_path)
-    with pytest.raises(DestinationError, match="not a project scaffold-ml generated"):
-        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
-    assert snapshot(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 def test_an_empty_destination_is_used(tmp_path):

@@ -159,11 +159,8 @@ def _per_project(argv: list[str], rendered: Rendered) -> Iterator[tuple[Path, su
         yield from zip(rendered.projects, pool.map(lambda p: _run(argv, cwd=p), rendered.projects), strict=True)
 
 
-@pytest.mark.parametrize("mode", ["isolated", "project"])
-def test_ruff_check_finds_nothing(rendered, mode):
-    argv = [_tool("ruff"), "check", "--no-cache", "--output-format=json", "."]
-    if mode == "isolated":
-        argv.insert(2, "--isolated")
+def _ruff_findings(argv: list[str], rendered: Rendered, describe) -> list[tuple[Case, str]]:
+    """ruff's JSON findings over every render, each described by ``describe(finding, path_in_project)``."""
     findings = []
     for _, result in _per_project(argv, rendered):
         found = json.loads(result.stdout or "[]")
@@ -171,19 +168,22 @@ def test_ruff_check_finds_nothing(rendered, mode):
         assert result.returncode == (1 if found else 0), (result.returncode, result.stderr)
         for f in found:
             case, where = rendered.case_of(f["filename"])
-            findings.append((case, f"{f['code']} {where}:{f['location']['row']} {f['message']}"))
+            findings.append((case, describe(f, where)))
+    return findings
+
+
+@pytest.mark.parametrize("mode", ["isolated", "project"])
+def test_ruff_check_finds_nothing(rendered, mode):
+    argv = [_tool("ruff"), "check", "--no-cache", "--output-format=json", "."]
+    if mode == "isolated":
+        argv.insert(2, "--isolated")
+    findings = _ruff_findings(argv, rendered, lambda f, where: f"{f['code']} {where}:{f['location']['row']} {f['message']}")
     assert not findings, _report(f"ruff check{' --isolated' if mode == 'isolated' else ''} .", findings, rendered)
 
 
 def test_ruff_format_would_change_nothing(rendered):
-    findings = []
     argv = [_tool("ruff"), "format", "--check", "--no-cache", "--output-format=json", "."]
-    for _, result in _per_project(argv, rendered):
-        found = json.loads(result.stdout or "[]")
-        assert result.returncode == (1 if found else 0), (result.returncode, result.stderr)
-        for f in found:
-            case, where = rendered.case_of(f["filename"])
-            findings.append((case, f"{where}:{f['location']['row']} would be reformatted"))
+    findings = _ruff_findings(argv, rendered, lambda f, where: f"{where}:{f['location']['row']} would be reformatted")
     assert not findings, _report("ruff format --check .", findings, rendered)
 
 

@@ -173,22 +173,28 @@ def test_retarget_cpu_to_cuda_and_back_keeps_the_users_model(tmp_path):
     assert "+cpu" in (project / "requirements.txt").read_text()
 
 
+def _stop_at_write(monkeypatch, n: int, stop: BaseException | type[BaseException]):
+    """Make the update's ``n``-th file write raise ``stop``; return the real writer."""
+    real = updater._write_atomic
+    calls = {"n": 0}
+
+    def stopping(path, data):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise stop
+        real(path, data)
+
+    monkeypatch.setattr(updater, "_write_atomic", stopping)
+    return real
+
+
 def test_an_error_while_applying_leaves_the_project_exactly_as_it_was(tmp_path, versions, monkeypatch):
     versions("v1")
     project = _generate(tmp_path)
     _edit_like_a_user(project)
     before = snapshot(project)
     versions("v2")
-    real = updater._write_atomic
-    calls = {"n": 0}
-
-    def failing(path, data):
-        calls["n"] += 1
-        if calls["n"] == 4:  # in the middle of applying: a full disk, or Ctrl-C at that moment
-            raise KeyboardInterrupt
-        real(path, data)
-
-    monkeypatch.setattr(updater, "_write_atomic", failing)
+    real = _stop_at_write(monkeypatch, 4, KeyboardInterrupt)  # in the middle of applying: Ctrl-C at that moment
     with pytest.raises(KeyboardInterrupt):
         scaffold.update(project)
     monkeypatch.setattr(updater, "_write_atomic", real)
@@ -200,16 +206,7 @@ def test_an_update_killed_outright_is_rolled_back_by_the_next_one(tmp_path, vers
     project = _generate(tmp_path)
     before = snapshot(project)
     versions("v2")
-    real = updater._write_atomic
-    calls = {"n": 0}
-
-    def killed(path, data):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise SystemExit(137)  # what SIGKILL leaves behind: the journal and backups, no rollback
-        real(path, data)
-
-    monkeypatch.setattr(updater, "_write_atomic", killed)
+    _stop_at_write(monkeypatch, 4, SystemExit(137))  # what SIGKILL leaves behind: the journal and backups
     monkeypatch.setattr(updater, "rollback", lambda project: False)
     with pytest.raises(SystemExit):
         scaffold.update(project)
