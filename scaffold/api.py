@@ -274,7 +274,7 @@ def _auto(machine: Machine, platform: str, catalog: Catalog) -> tuple[targets.Ta
         oldest = targets.oldest_cuda(catalog)
         return targets.TargetSpec("cpu"), (f"auto: found {gpu} with driver {driver}, too old for CUDA {oldest.major} "
                                            f"(needs >= {targets.minimum_driver(oldest, platform)}); pinned for the "
-                                           "CPU. Update the driver and generate again to use the GPU")
+                                           "CPU. Update the driver, then `scaffold update --target auto` to use the GPU")
     if machine.accelerator == "mps" and platform == "macos-arm64":
         return targets.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
     return targets.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"

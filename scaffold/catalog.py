@@ -292,7 +292,7 @@ def _unfit(r: _Reader, rec: dict[str, Any], rules: tuple[Rule, ...]) -> frozense
     """``recommend.unfit``: tasks the framework cannot do well; each needs its own caution rule saying why."""
     tasks = r.strings(rec, "unfit", "recommend", ())
     if tasks and not r.get(rec, "unfit_source", "recommend", str):
-        r.error("recommend.unfit_source", "say where the unfit tasks come from (a line of FRAMEWORKS.md)")
+        r.error("recommend.unfit_source", "say where the unfit tasks come from (a line of docs/FRAMEWORKS.md)")
     for task in tasks:
         r.choice(task, SITUATION["task"], "recommend.unfit")
         if not any(rule.kind == "caution" and rule.when == (("task", task),) for rule in rules):

@@ -173,7 +173,7 @@ def recommend(
     need: list[str] | None = _need,
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
     explain: bool = typer.Option(False, "--explain", help="also print every rule that applied, with its weight and "
-                                 "its source in FRAMEWORKS.md"),
+                                 "its source in docs/FRAMEWORKS.md"),
 ) -> None:
     """Rank the six frameworks for your situation, with reasons and cautions."""
     from .catalog import default_catalog

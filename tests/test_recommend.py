@@ -139,7 +139,7 @@ def test_adding_a_need_never_lowers_the_framework_that_meets_it(catalog, profile
                     assert after[fid].score >= after[other].score
 
 
-# ---- task fit first, and what would change the answer (issue 14) ----
+# ---- task fit first, and what would change the answer ----
 
 # Held-out situations written from FRAMEWORKS.md's claims, conflicting signals among them.
 MORE_SITUATIONS = [

@@ -286,7 +286,7 @@ def compare(record: Mapping[str, Any], machine: Machine, *, locked: bool = False
                 False,
                 f"Python {machine.python} runs this, the project is pinned for Python {python}",
                 f"make the environment with Python {python} (`python{python} -m venv .venv` or "
-                f"`uv venv --python {python}`), then {install}; or generate again with --python {have}",
+                f"`uv venv --python {python}`), then {install}; or re-pin with `scaffold update --python {have}`",
             )
         )
 
