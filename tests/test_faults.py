@@ -22,6 +22,7 @@ import pytest
 from scaffold.generator import TEMP_PREFIX
 
 from .generated import check_project
+from .processes import wait_for_handlers
 
 ARGS = ["-f", "sklearn", "-t", "cpu", "--platform", "linux-x86_64", "--python", "3.12", "--no-input"]
 FAULTS = {"run": 0, "clean": 0}
@@ -90,16 +91,6 @@ def test_concurrent_runs_for_one_destination_one_wins(tmp_path, reference):
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 
-def _wait_for_handlers(proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    """Until the child catches SIGTERM: Python itself never does, so scaffold's ``interrupts.install`` has run."""
-    status = Path(f"/proc/{proc.pid}/status")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        caught = next((line.split()[1] for line in status.read_text().splitlines() if line.startswith("SigCgt:")), "0")
-        if int(caught, 16) & (1 << (signal.SIGTERM - 1)):
-            return
-        time.sleep(0.005)
-
 
 def test_signals_at_random_moments_leave_the_project_or_nothing(tmp_path, reference):
     """SIGINT/SIGTERM/SIGHUP at a random moment: exit 128+N with one line, and a complete project or nothing."""
@@ -110,11 +101,9 @@ def test_signals_at_random_moments_leave_the_project_or_nothing(tmp_path, refere
         out = base / "new" / "deeper"  # parents this run must create, and remove again if it stops
         proc = start(tmp_path, "new", "Race", *ARGS, "-o", str(out))
         # SIGTERM/SIGHUP from the first instant (before scaffold runs, their default action ends the process and
-        # nothing is written). SIGINT only once scaffold's handlers are in: before that it lands in Python's own
-        # start-up (site, runpy), where Python prints its KeyboardInterrupt trace before any line of scaffold has
-        # run. A fixed delay cannot say when that is on a loaded machine; the child's caught-signal mask can.
+        # nothing is written); SIGINT only once scaffold's handlers are in (see wait_for_handlers).
         if sig == signal.SIGINT:
-            _wait_for_handlers(proc)
+            wait_for_handlers(proc)
         time.sleep(_rng.uniform(0.0, 1.2))
         proc.send_signal(sig)
         rc = proc.wait(timeout=120)
