@@ -64,6 +64,32 @@ def install() -> None:
         signal.signal(sig, _handler)
 
 
+@contextlib.contextmanager
+def unwinding() -> Iterator[None]:
+    """SIGTERM and SIGHUP unwind the block as an exception, also for a library caller that never called
+    :func:`install` (SIGINT already does: KeyboardInterrupt), so every ``finally`` and rollback runs.
+
+    Under the command, :func:`install` is in effect and nothing changes. Off the main thread signals are
+    left alone (Python allows handlers there only).
+    """
+    global _raised
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in HANDLED
+                if sig != signal.SIGINT and signal.getsignal(sig) is not _handler}
+    if previous:
+        _raised = None
+        _pending.clear()
+    for sig in previous:
+        signal.signal(sig, _handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def ignore_further() -> None:
     """After the first signal has been handled: later ones must not interrupt the last words."""
     for sig in HANDLED:

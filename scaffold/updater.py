@@ -18,7 +18,8 @@ treated as changed by the user, so nothing is overwritten silently. Applying is 
 is first copied into ``.scaffold/update/backup`` with a journal; an error or a signal restores them, and an
 update that was killed outright is rolled back by the next ``scaffold update`` before it does anything else.
 
-May import: ``scaffold.errors`` and ``base_record`` (the snapshot format it merges against) at the top;
+May import: ``scaffold.errors``, ``interrupts`` (signals roll back, as under the command) and ``base_record``
+(the snapshot format it merges against) at the top;
 ``scaffold.models`` and ``scaffold.api.generate`` inside :func:`update` (the new render goes through the same
 path as ``scaffold new``); git (a subprocess) and ``merge3`` for merging. It reads ``.scaffold.json`` as
 :func:`scaffold.generator.build_record` writes it.
@@ -30,17 +31,16 @@ import difflib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__, base_record
 from .errors import ScaffoldError, UsageError
+from .interrupts import unwinding
 
 WORK = ".scaffold/update"
 JOURNAL = "journal.json"
@@ -214,26 +214,6 @@ def replace_diff(change: FileChange, before: bytes | None, after: bytes | None) 
 
 # ---- applying, atomically ----
 
-@contextmanager
-def _signals_as_interrupts() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt too, so every signal takes the rollback path."""
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(signum)
-
-    previous = {}
-    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            try:
-                previous[sig] = signal.signal(sig, handler)
-            except ValueError:  # not the main thread: leave signals alone
-                pass
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".scaffold-tmp", dir=path.parent)
@@ -281,7 +261,7 @@ def apply(project: Path, writes: Mapping[str, bytes | None]) -> None:
             entries.append({"path": rel, "backup": None})
     journal = work / JOURNAL
     _write_atomic(journal, json.dumps(entries).encode())
-    with _signals_as_interrupts():
+    with unwinding():
         try:
             for rel, data in writes.items():
                 if data is None:
@@ -350,7 +330,7 @@ def update(
     if not (dry_run or check):
         shutil.rmtree(work, ignore_errors=True)
     # The new render lives inside the project (nothing is written outside it) and goes on any signal.
-    with _signals_as_interrupts():
+    with unwinding():
         work.mkdir(parents=True, exist_ok=True)
         render_dir = Path(tempfile.mkdtemp(prefix="render-", dir=work))
         try:
