@@ -6,10 +6,11 @@ vocabulary of its own: the option values and their help come from ``scaffold.mod
 (the Keras backend, the Spark cluster, ...), from the catalog's ``[options.*]`` tables, so a new ``[options.x]`` in
 ``frameworks/<id>.toml`` is ``--x`` here with no change to this file.
 
-May import: typer, ``scaffold.errors`` and ``scaffold.models`` at the top; everything else inside the command that
-needs it. Kept cheap to import: the heavy parts (cookiecutter, jinja2, questionary, rich tables) load only in the
-command that needs them, so ``scaffold --help`` starts fast and ``scaffold recommend`` never loads them; the
-catalog is read for ``new`` and ``update`` (their options), never for ``--help`` of the whole program.
+May import: typer, ``scaffold.errors``, ``scaffold.models`` and ``scaffold.targets`` (pure, no I/O) at the top;
+everything else inside the command that needs it. Kept cheap to import: the heavy parts (cookiecutter, jinja2,
+questionary, rich tables) load only in the command that needs them, so ``scaffold --help`` starts fast and
+``scaffold recommend`` never loads them; the catalog is read for ``new`` and ``update`` (their options), never for
+``--help`` of the whole program.
 """
 
 from __future__ import annotations
