@@ -484,17 +484,22 @@ def catalog_check_command(
 def catalog_prove_command(
     framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
     jobs: int = typer.Option(4, "--jobs", "-j", min=1, help="resolutions at once (at least 1)"),
+    cache: str | None = typer.Option(None, "--cache", metavar="DIR",
+                                     help="keep uv's cache of the proof in this folder and reuse it for a day "
+                                           "(default: a temporary one, removed afterwards)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
 ) -> None:
     """Resolve every combination the catalog claims with uv; print claimed/resolved/unverified/failed.
 
     Exits 1 when any combination fails; an unreachable index counts as unverified, never as resolved.
     """
+    from pathlib import Path
+
     from .catalog import default_catalog
     from .maintain import format_table, prove_pins
 
     try:
-        report = prove_pins(default_catalog(), framework or None, jobs=jobs)
+        report = prove_pins(default_catalog(), framework or None, jobs=jobs, cache=Path(cache) if cache else None)
     except ScaffoldError as e:
         _fail(e)
     if as_json:

@@ -58,12 +58,13 @@ def count_packages(lock_text: str) -> int:
 
 
 def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str, str] | None = None,
-                 timeout: float = 900, hashes: bool = True) -> str:
+                 timeout: float = 900, hashes: bool = True, offline: bool = False) -> str:
     """Resolve ``lines`` for ``platform`` and ``python`` with hashes; return the lock file's text.
 
     Raises :class:`ToolError` with one line when uv is missing, the index cannot be reached, or the
     pins do not resolve. Writes nothing outside a temporary folder. ``hashes=False`` only proves
-    that the pins resolve (``scaffold catalog prove``).
+    that the pins resolve (``scaffold catalog prove``); ``offline=True`` resolves from uv's cache alone
+    (``uv --offline``), failing where the cache lacks a page or a wheel's metadata.
     """
     if platform not in UV_PLATFORMS:
         raise ToolError(f"cannot lock for platform {platform!r}; lockable: {', '.join(UV_PLATFORMS)}")
@@ -77,7 +78,7 @@ def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str,
         work = Path(tmp)
         (work / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         argv = [sys.executable, "-m", "uv", "pip", "compile", "--quiet", *(["--generate-hashes"] if hashes else []),
-                "--emit-index-url",
+                *(["--offline"] if offline else []), "--emit-index-url",
                 "--python-platform", UV_PLATFORMS[platform], "--python-version", python,
                 # Like pip with --extra-index-url: the best match across the indexes, not the first index only.
                 "--index-strategy", "unsafe-best-match",
@@ -92,12 +93,25 @@ def compile_lock(lines: list[str], *, platform: str, python: str, env: dict[str,
         return (work / "out.lock").read_text(encoding="utf-8")
 
 
+def uv_cache(command: str, cache_dir: Path, *, timeout: float = 600) -> None:
+    """``uv cache clean`` or ``uv cache prune`` on the cache at ``cache_dir`` (and no other); ToolError on failure."""
+    if command not in ("clean", "prune"):
+        raise ValueError(command)
+    argv = [sys.executable, "-m", "uv", "cache", command, "--quiet"]
+    env = {**os.environ, "UV_CACHE_DIR": str(cache_dir)}
+    returncode, stderr = _run_uv(argv, cwd=cache_dir.parent, env=env, timeout=timeout, platform="", python="",
+                                 doing=f"uv cache {command}")
+    if returncode != 0:
+        last = stderr.strip().splitlines()[-1:] or ["no message"]
+        raise ToolError(f"uv cache {command} failed for {cache_dir}: {last[0]}")
+
+
 _children: set[subprocess.Popen] = set()
 _children_lock = threading.Lock()
 
 
 def _run_uv(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, platform: str,
-            python: str) -> tuple[int, str]:
+            python: str, doing: str = "") -> tuple[int, str]:
     """Run uv; it never outlives this process: killed on any exception or signal here, and (Linux) when
     the process that started it dies, even by SIGKILL."""
     try:
@@ -111,8 +125,8 @@ def _run_uv(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, 
     try:
         _, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as e:
-        raise ToolError(f"uv did not finish locking for {platform}, Python {python} within {timeout:.0f} s; "
-                        "check the network and run it again") from e
+        what = doing or f"locking for {platform}, Python {python}"
+        raise ToolError(f"uv did not finish {what} within {timeout:.0f} s; check the network and run it again") from e
     finally:
         if child.poll() is None:
             child.kill()

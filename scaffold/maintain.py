@@ -9,13 +9,19 @@ runner; the network is reached only through uv and PyPI's JSON API.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import tempfile
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -26,13 +32,16 @@ from packaging.version import InvalidVersion, Version
 
 from .catalog import NewestClaim, newest_claims
 from .errors import ScaffoldError, ToolError, UnreachableError, UsageError
-from .locking import compile_lock, pin_lines, stop_children
+from .locking import compile_lock, pin_lines, stop_children, uv_cache
 from .models import Catalog, Framework, PinSet, Release, Variant
 from .pins import resolve
 from .targets import PLATFORMS, TargetSpec, marker_environment
 
 PYPI_JSON = "https://pypi.org/pypi/{package}/json"
 OUTCOMES = ("resolved", "unverified", "failed")
+# A kept proof cache is trusted this long after it was started, then emptied and filled again from the indexes.
+CACHE_HOURS = 24.0
+CACHE_STAMP = "scaffold-proof-cache.json"
 
 
 # ---- proof of the pins ----
@@ -93,6 +102,8 @@ class Combination:
 class ProofReport:
     combinations: tuple[Combination, ...]
     frameworks: tuple[str, ...] = field(default_factory=tuple)
+    # distinct resolutions uv made from the proof's cache alone (the rest asked the indexes)
+    from_cache: int = 0
 
     def counts(self) -> dict[str, dict[str, int]]:
         """framework -> {claimed, resolved, unverified, failed}."""
@@ -103,7 +114,7 @@ class ProofReport:
         return tuple(c for c in self.combinations if c.outcome == "failed")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"counts": self.counts(),
+        return {"counts": self.counts(), "from_cache": self.from_cache,
                 "combinations": [{"framework": c.framework, "release": c.release, "target": c.target,
                                   "platform": c.platform, "python": c.python, "outcome": c.outcome,
                                   "detail": c.detail} for c in self.combinations]}
@@ -133,6 +144,49 @@ def format_table(counts: Mapping[str, Mapping[str, int]]) -> str:
     return "\n".join([line(head), rule, *(line(r) for r in rows[:-1]), rule, line(rows[-1])])
 
 
+@contextlib.contextmanager
+def proof_cache(folder: Path | None = None, *, max_age_hours: float = CACHE_HOURS,
+                now: Callable[[], float] = time.time) -> Iterator[Path]:
+    """uv's cache for one proof, never the user's own.
+
+    Without ``folder`` it is a temporary one, removed afterwards: whatever a resolution reuses from it
+    was fetched from the indexes by this same proof. A ``folder`` is kept between proofs and trusted for
+    ``max_age_hours`` after the proof that started it; an older one is emptied (``uv cache clean``) and
+    filled again. A folder holding anything but a cache an earlier proof made is refused, and nothing in
+    it is touched. Afterwards ``uv cache prune`` drops what uv superseded: an sdist served without cache
+    headers (pyspark, ~400 MB) is downloaded again by every resolution that asks the index.
+    """
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="scaffold-proof-") as tmp:
+            yield Path(tmp)
+        return
+    folder = Path(folder).absolute()
+    stamp = folder / CACHE_STAMP
+    try:
+        started = float(json.loads(stamp.read_text(encoding="utf-8"))["started"])
+    except FileNotFoundError:
+        started = None
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise UsageError(f"--cache {folder}: it holds files no proof made; give a new or empty folder, "
+                             "or one an earlier `scaffold catalog prove --cache` made") from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise UsageError(f"--cache {folder}: {CACHE_STAMP} is unreadable ({e}); give another folder") from e
+    uv = folder / "uv"  # uv's own cache; the stamp beside it, where uv's clean and prune leave it alone
+    try:
+        if started is not None and not 0 <= now() - started <= max_age_hours * 3600:
+            uv_cache("clean", uv)
+            started = None
+        if started is None:
+            uv.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(json.dumps({"started": now(), "made_by": "scaffold catalog prove"}) + "\n",
+                             encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--cache {folder}: cannot write there ({e.strerror or e})") from e
+    yield uv
+    with contextlib.suppress(ToolError):  # a cache that could not be pruned is larger, not wrong
+        uv_cache("prune", uv)
+
+
 def prove_pins(
     catalog: Catalog,
     frameworks: Iterable[str] | None = None,
@@ -140,23 +194,47 @@ def prove_pins(
     jobs: int = 4,
     reachable: Callable[[str], bool] = host_reachable,
     compile_pins: Callable[[PinSet], str | None] | None = None,
+    cache: Path | None = None,
+    max_age_hours: float = CACHE_HOURS,
 ) -> ProofReport:
     """Resolve every claimed combination for its platform and Python with uv.
 
     ``reachable(host)`` decides which indexes count (an unreachable one makes its combinations
     unverified); ``compile_pins`` raises :class:`ScaffoldError` when a PinSet does not resolve and may
-    return the lock's text, whose pins each resolved :class:`Combination` then carries (default:
-    ``uv pip compile`` through :func:`scaffold.locking.compile_lock`). Claims whose pins are the same
-    lines for the same platform and Python are resolved once and share the outcome.
+    return the lock's text, whose pins each resolved :class:`Combination` then carries. Claims whose
+    pins are the same lines for the same platform and Python are resolved once and share the outcome.
+
+    By default each resolution is ``uv pip compile`` (:func:`scaffold.locking.compile_lock`) in the
+    proof's own uv cache (:func:`proof_cache`: ``cache``, kept and trusted for ``max_age_hours``, or a
+    temporary one): first from that cache alone, and from the indexes where the cache lacks anything
+    or the offline answer is a failure, so only a resolution the indexes gave is ever counted as failed.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"--jobs {jobs!r} is not allowed; give a whole number of at least 1")
     fids = _framework_ids(catalog, frameworks)
+    if compile_pins is not None:
+        return _prove(catalog, fids, jobs=jobs, reachable=reachable, compile_one=compile_pins)
+    with proof_cache(cache, max_age_hours=max_age_hours) as folder:
+        env = {**os.environ, "UV_CACHE_DIR": str(folder)}
+        offline = [0]
+        counting = threading.Lock()
 
-    def default_compile(pins: PinSet) -> str:
-        return compile_lock(pin_lines(pins), platform=pins.target.platform, python=pins.target.python, hashes=False)
+        def cached_first(pins: PinSet) -> str:
+            where = dict(platform=pins.target.platform, python=pins.target.python, env=env, hashes=False)
+            try:
+                text = compile_lock(pin_lines(pins), offline=True, **where)
+            except ScaffoldError:
+                return compile_lock(pin_lines(pins), **where)
+            with counting:
+                offline[0] += 1
+            return text
 
-    compile_one = compile_pins or default_compile
+        report = _prove(catalog, fids, jobs=jobs, reachable=reachable, compile_one=cached_first)
+        return ProofReport(report.combinations, report.frameworks, from_cache=offline[0])
+
+
+def _prove(catalog: Catalog, fids: tuple[str, ...], *, jobs: int, reachable: Callable[[str], bool],
+           compile_one: Callable[[PinSet], str | None]) -> ProofReport:
     work = [(fid, *combo) for fid in fids for combo in claimed_combinations(catalog, fid)]
     hosts = {host: reachable(host)  # once per host, before the threads start
              for host in {h for fid, r, v, p, py in work for h in _hosts_of(catalog, fid, v)}}

@@ -1,16 +1,21 @@
-"""Shared fixtures for scaffold-ml's own tests: the suite's uv cache, the catalog, and the proof of the pins."""
+"""Shared fixtures for scaffold-ml's own tests: the suite's uv cache, the catalog, and the proof of the pins.
+
+The suite runs in parallel (pytest-xdist, from pyproject.toml's addopts); ``-n 0`` runs it in one process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import threading
+import time
+import uuid
 from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from scaffold.catalog import default_catalog
-from scaffold.locking import compile_lock, pin_lines
 from scaffold.maintain import ProofReport, claimed_combinations, format_table, pins_for, prove_pins
 from scaffold.models import Catalog, Machine, PinSet, Release, Variant
 
@@ -19,14 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 # reads the wheels' metadata from disk instead of downloading it again (STYLE.md habit 13).
 SUITE_UV_CACHE = ROOT / "build" / "test-uv-cache"
 SUITE_PIP_CACHE = ROOT / "build" / "test-pip-cache"
+# The proof's own uv cache (maintain.proof_cache), kept between runs and trusted for a day: a warm run resolves
+# every claim from it offline; a cold one fetches each index page and wheel's metadata once, not once per claim.
+SUITE_PROOF_CACHE = ROOT / "build" / "test-proof-cache"
+# Where a worker of a parallel run (pytest-xdist) leaves the proof for the others and for the summary.
+SUITE_PROOFS = ROOT / "build" / "test-proofs"
 # uv waits on the index far more than it computes: more resolutions at once than cores.
 PROOF_JOBS = max(8, 4 * (os.cpu_count() or 1))
 _PROOF = pytest.StashKey[ProofReport]()
 _PROOF_FUTURE = pytest.StashKey[Future]()
-# pyspark is published as an sdist only (~400 MB). An index that serves it without cache headers (this
-# machine's PyPI mirror) makes uv download and unpack it afresh for every resolution and keep every copy
-# (80 claims: ~30 GB). Spark's claims are proven in uv's throwaway per-call cache, so each copy goes with its uv.
-SDIST_ONLY = ("spark",)
 
 Claim = tuple[str, Release, Variant, str, str, PinSet]  # framework, release, variant, platform, python, pins
 
@@ -61,53 +67,113 @@ def claims(catalog) -> tuple[Claim, ...]:
                  for release, variant, platform, python in claimed_combinations(catalog, fid))
 
 
-def _prove(catalog: Catalog) -> ProofReport:
-    """``maintain.prove_pins`` over the whole catalog with the suite's uv cache (Spark's in uv's per-call one).
+# The e2e test files, longest first: a parallel run hands them out in this order, ahead of everything else,
+# so that no worker is left running a long one alone at the end. (Order only: a file missing here runs after
+# these, and a stale order costs minutes, never a result.)
+E2E_LONGEST_FIRST = ("test_spark_cluster_job", "test_sagemaker_client", "test_tensorflow_training",
+                     "test_keras_prototype", "test_sklearn_pipeline", "test_setup", "test_project_tooling",
+                     "test_wheel")
 
-    The environment goes to each uv explicitly: this runs in a thread beside the other tests, so it must not
-    change ``os.environ`` under them.
-    """
-    def compiler(env: dict[str, str]):
-        def compile_pins(pins: PinSet) -> str:
-            return compile_lock(pin_lines(pins), platform=pins.target.platform, python=pins.target.python, env=env,
-                                hashes=False)
-        return compile_pins
 
-    cached = {**os.environ, "UV_CACHE_DIR": str(SUITE_UV_CACHE)}
-    uncached = {**cached, "UV_NO_CACHE": "1"}
-    SUITE_UV_CACHE.mkdir(parents=True, exist_ok=True)
-    rest = [fid for fid in catalog.frameworks if fid not in SDIST_ONLY]
-    reports = [prove_pins(catalog, rest, jobs=PROOF_JOBS, compile_pins=compiler(cached)),
-               prove_pins(catalog, SDIST_ONLY, jobs=PROOF_JOBS, compile_pins=compiler(uncached))]
-    by_framework = {fid: [c for r in reports for c in r.combinations if c.framework == fid]
-                    for fid in catalog.frameworks}
-    return ProofReport(tuple(c for fid in catalog.frameworks for c in by_framework[fid]), tuple(catalog.frameworks))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("e2e") is None:
+            return len(E2E_LONGEST_FIRST) + 1
+        stem = item.path.stem
+        return E2E_LONGEST_FIRST.index(stem) if stem in E2E_LONGEST_FIRST else len(E2E_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: within a rank, collection order
+
+
+def _shared_report(config: pytest.Config) -> Path | None:
+    """The file through which the workers of one parallel run share the proof; None when not parallel."""
+    uid = getattr(config, "workerinput", {}).get("testrunuid") or getattr(config.option, "testrunuid", None)
+    return SUITE_PROOFS / f"{uid}.pickle" if uid and _parallel(config) else None
+
+
+def _parallel(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput") or bool(getattr(config.option, "numprocesses", None))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A parallel run's workers and its controller agree on one run id, so all of them find the shared proof.
+    if _parallel(config) and not hasattr(config, "workerinput") and not config.option.testrunuid:
+        config.option.testrunuid = uuid.uuid4().hex
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the proof as soon as the run is known to need it: uv mostly waits on the index, so it runs beside
-    the CPU-bound tests (the e2e ones come first) instead of after them."""
-    if any("proof" in getattr(item, "fixturenames", ()) for item in session.items):
-        future: Future = Future()
+    the CPU-bound tests (the e2e ones come first) instead of after them. In a parallel run one worker (gw0)
+    makes it and leaves it in a file for the others."""
+    config = session.config
+    if not any("proof" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    if getattr(config, "workerinput", {}).get("workerid", "gw0") != "gw0":
+        return
+    shared = _shared_report(config)
+    future: Future = Future()
 
-        def run() -> None:
-            try:
-                future.set_result(_prove(default_catalog()))
-            except BaseException as e:  # the tests that need it see the error
-                future.set_exception(e)
+    def run() -> None:
+        try:
+            report = prove_pins(default_catalog(), jobs=PROOF_JOBS, cache=SUITE_PROOF_CACHE)
+        except BaseException as e:  # the tests that need it see the error
+            if shared:
+                _write_atomically(shared, pickle.dumps(f"the proof of the pins stopped: {e!r}"))
+            future.set_exception(e)
+            return
+        if shared:
+            _write_atomically(shared, pickle.dumps(report))
+        future.set_result(report)
 
-        # A daemon thread: a run that stops early (-x, Ctrl-C) does not wait for the proof; its uv children die
-        # with this process (scaffold.locking).
-        threading.Thread(target=run, name="proof-of-pins", daemon=True).start()
-        session.config.stash[_PROOF_FUTURE] = future
+    # A daemon thread: a run that stops early (-x, Ctrl-C) does not wait for the proof; its uv children die
+    # with this process (scaffold.locking).
+    threading.Thread(target=run, name="proof-of-pins", daemon=True).start()
+    config.stash[_PROOF_FUTURE] = future
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_suffix(".part")
+    part.write_bytes(data)
+    part.replace(path)
+
+
+def _read_shared(path: Path, *, wait: float) -> ProofReport | None:
+    """The report gw0 left at ``path`` (waiting up to ``wait`` seconds for it), or None."""
+    deadline = time.monotonic() + wait
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(1)
+    value = pickle.loads(path.read_bytes())  # written by this run's gw0 only
+    if isinstance(value, str):
+        raise RuntimeError(value)
+    return value
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """gw0 stays until its proof is made (another worker may still wait for it); the controller removes it."""
+    future = session.config.stash.get(_PROOF_FUTURE, None)
+    if future is not None and hasattr(session.config, "workerinput"):
+        with contextlib.suppress(BaseException):
+            future.result()
 
 
 @pytest.fixture(scope="session")
 def proof(request) -> ProofReport:
-    """What ``scaffold catalog prove`` says of every claimed combination, made once per session (network)."""
-    future = request.config.stash.get(_PROOF_FUTURE, None)
-    report = future.result() if future is not None else _prove(default_catalog())
-    request.config.stash[_PROOF] = report
+    """What ``scaffold catalog prove`` says of every claimed combination, made once per run (network)."""
+    config = request.config
+    future = config.stash.get(_PROOF_FUTURE, None)
+    shared = _shared_report(config)
+    if future is not None:
+        report = future.result()
+    elif shared is not None:
+        report = _read_shared(shared, wait=3600)
+        if report is None:
+            pytest.fail(f"worker gw0 left no proof of the pins at {shared} within an hour")
+    else:
+        report = prove_pins(default_catalog(), jobs=PROOF_JOBS, cache=SUITE_PROOF_CACHE)
+    config.stash[_PROOF] = report
     return report
 
 
@@ -125,10 +191,16 @@ def snapshot(path: Path) -> dict[str, bytes]:
 def pytest_terminal_summary(terminalreporter, config) -> None:
     """The proof of the pins, as ``scaffold catalog prove`` prints it, when this run made it."""
     report = config.stash.get(_PROOF, None)
+    shared = _shared_report(config)
+    if report is None and shared is not None and not hasattr(config, "workerinput"):
+        report = _read_shared(shared, wait=0)
+        shared.unlink(missing_ok=True)
     if report is None:
         return
     terminalreporter.write_sep("-", "proof of the pins: combinations the catalog claims, resolved with uv")
     terminalreporter.write_line(format_table(report.counts()))
+    terminalreporter.write_line(f"{report.from_cache} distinct resolutions made from the proof's uv cache "
+                                f"({SUITE_PROOF_CACHE}), the rest from the indexes")
     reasons: dict[str, int] = {}
     for c in report.combinations:
         if c.outcome == "unverified":

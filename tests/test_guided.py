@@ -267,10 +267,10 @@ def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path
     env = {**_env(tmp_path), "SCAFFOLD_INSTALLER": "uv", "UV_OFFLINE": "1", "UV_CACHE_DIR": str(tmp_path / "uv")}
     child = pexpect.spawn(sys.executable, ["-m", "scaffold", "new", "-o", str(out), "--framework", "sklearn",
                                            "--target", "cpu"], env=env, cwd=str(tmp_path), encoding="utf-8",
-                          timeout=60, dimensions=(50, 100))
+                          timeout=60, dimensions=(50, 400))  # wide: the reason names the folder's whole path
     child.logfile_read = _Log()
     _ask(child, "Project name", "Taken")
-    child.expect("exists and is not empty")  # the reason (the rest of the line wraps at the terminal's width)
+    child.expect("exists and is not empty")
     child.send("\x15")
     child.sendline("Fresh")
     _ask(child, "Go on", "")

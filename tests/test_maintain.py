@@ -165,3 +165,65 @@ def test_prove_refuses_a_bad_jobs_count(catalog, jobs):
 
     with pytest.raises(UsageError, match="--jobs"):
         prove_pins(catalog, ["sklearn"], jobs=jobs, compile_pins=lambda pins: None)
+
+
+def _one_claim(catalog, fid: str = "sklearn"):
+    """The catalog cut to ``fid``'s newest release on Linux x86_64 and Python 3.12: one real resolution."""
+    fw = catalog.get(fid)
+    release = fw.releases[0]
+    variant = replace(release.variants[0], platforms=("linux-x86_64",), python=("3.12",))
+    small = replace(fw, releases=(replace(release, variants=(variant,)),))
+    return replace(catalog, frameworks={fid: small})
+
+
+@pytest.mark.network
+def test_a_kept_proof_cache_answers_offline_what_the_index_answered(catalog, tmp_path):
+    """The second proof with the same cache resolves from it alone and finds exactly what the index gave."""
+    small, cache = _one_claim(catalog), tmp_path / "proof-cache"
+    first = prove_pins(small, cache=cache)
+    second = prove_pins(small, cache=cache)
+    assert [c.outcome for c in first.combinations] == ["resolved"], first.combinations
+    assert (first.from_cache, second.from_cache) == (0, 1)
+    assert second.combinations == first.combinations and first.combinations[0].resolved
+    assert json.loads((cache / "scaffold-proof-cache.json").read_text())["made_by"] == "scaffold catalog prove"
+
+
+def test_a_proof_cache_is_trusted_for_a_day_then_cleaned(tmp_path):
+    from scaffold.maintain import proof_cache
+
+    def uv_entries(folder: Path) -> list[Path]:
+        return [p for p in folder.rglob("*") if p.is_file() and p.name not in ("CACHEDIR.TAG", ".lock", ".gitignore")]
+
+    cache, empty = tmp_path / "proof-cache", tmp_path / "empty.txt"
+    empty.write_text("")
+    with proof_cache(cache, now=lambda: 1_000_000.0) as folder:
+        assert folder == cache / "uv"
+        # a real entry: uv records the interpreter it found (no network needed)
+        subprocess.run([sys.executable, "-m", "uv", "pip", "compile", "--offline", "-q", str(empty)], check=True,
+                       env={**os.environ, "UV_CACHE_DIR": str(folder)}, capture_output=True, timeout=120)
+    entries = uv_entries(cache / "uv")
+    assert entries  # kept by `uv cache prune`: they are uv's own
+    with proof_cache(cache, now=lambda: 1_000_000.0 + 23 * 3600):
+        assert uv_entries(cache / "uv") == entries
+    with proof_cache(cache, now=lambda: 1_000_000.0 + 25 * 3600):
+        assert not uv_entries(cache / "uv")  # emptied by `uv cache clean`, then stamped afresh
+    assert json.loads((cache / "scaffold-proof-cache.json").read_text())["started"] == 1_000_000.0 + 25 * 3600
+    with proof_cache() as temporary:
+        assert temporary.is_dir()
+    assert not temporary.exists()
+
+
+def test_a_folder_no_proof_made_is_refused_and_left_alone(tmp_path):
+    from scaffold import UsageError
+    from scaffold.maintain import proof_cache
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(UsageError, match="holds files no proof made"), proof_cache(mine):
+        pass
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    result = subprocess.run([sys.executable, "-m", "scaffold", "catalog", "prove", "-f", "sklearn", "--cache", str(mine)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "holds files no proof made" in result.stderr
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]

@@ -25,7 +25,8 @@ import pytest
 
 from .harness import Proof, prove_starter
 
-pytestmark = pytest.mark.e2e
+# The same worker as the other torch project (xdist_group): the session's venv pool installs torch once for both.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("torch-venv")]
 
 CULTIVARS = {0: "barolo", 1: "grignolino", 2: "barbera"}
 FLOOR = 0.85

@@ -17,7 +17,8 @@ from scaffold.locking import compile_lock, requirements_lines
 
 from .harness import install_project
 
-pytestmark = pytest.mark.e2e
+# The same worker as the other torch project (xdist_group): the session's venv pool installs torch once for both.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("torch-venv")]
 
 
 def test_pytorch_cpu_to_cuda_13_and_back(tmp_path, venv_pool):
