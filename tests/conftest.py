@@ -95,6 +95,12 @@ def _parallel(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput") or bool(getattr(config.option, "numprocesses", None))
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than cores. The e2e tests wait on pip's index and on Spark's daemons a third
+    of their time (two workers kept two cores 129% busy over the e2e tests, 2026-12-01)."""
+    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # A parallel run's workers and its controller agree on one run id, so all of them find the shared proof.
     if _parallel(config) and not hasattr(config, "workerinput") and not config.option.testrunuid:
