@@ -47,8 +47,8 @@ def _wait(what: str, ready, timeout: float, procs: list[subprocess.Popen], logs:
         try:
             if ready():
                 return
-        except OSError:
-            pass  # the web UI is not listening yet
+        except (OSError, ValueError):
+            pass  # the web UI is not listening yet, or answers a busy start-up with an empty page
         time.sleep(0.5)
     raise TimeoutError(f"{what} not ready in {timeout:.0f} s:\n" + "\n".join(log.read_text()[-2000:] for log in logs))
 

@@ -121,8 +121,11 @@ def install_project(tmp_path: Path, project: scaffold.Project, *, env: Mapping[s
     else:
         env_dir, fresh = pool.claim(pins, base_env)
     bindir = _bindir(env_dir)
+    # One OpenMP (and OpenBLAS) thread: the suite runs a worker per core and one more, and a pool of one thread
+    # per core spin-waits on cores the other workers hold (the same torch training took 170 s with 2 threads
+    # and 14 s with one on a busy 2-core runner, 2026-11-26; the PyTorch e2e test 524 s against 186 s).
     proof_env = {**base_env, "VIRTUAL_ENV": str(env_dir), "PATH": f"{bindir}{os.pathsep}{base_env.get('PATH', '')}",
-                 "PIP_DISABLE_PIP_VERSION_CHECK": "1", **(env or {})}
+                 "PIP_DISABLE_PIP_VERSION_CHECK": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     proof = Proof(project, path, bindir / "python", proof_env)
     # Not --no-compile: it saved 36 of 62 CPU-s on the torch pins' install, but where PYTHONDONTWRITEBYTECODE
     # is set (as on the machine measured) every later process recompiled torch from source, and the PyTorch and

@@ -119,9 +119,6 @@ _ENV = {
         # The torch pins name the PyTorch CPU index first; where it is unreachable (as in CI) pip would
         # retry it for every package before falling back to PyPI and the local wheel.
         "PIP_RETRIES": "0",
-        # On a shared 2-core runner torch's OpenMP pool spin-waits on busy cores: the same training took
-        # 170 s with the default 2 threads and 14 s with one (2026-11-26, load average ~8).
-        "OMP_NUM_THREADS": "1",
     },
 }
 

@@ -55,7 +55,7 @@ def test_pytorch_cpu_to_cuda_13_and_back(tmp_path, venv_pool):
     # Back on the CPU its pins are the PyTorch starter's e2e pins: the session's venv of them is reused when
     # that test ran first (the project's own `pip install -r requirements.txt` still runs in it).
     proof = install_project(tmp_path, generated, pool=venv_pool,
-                            env={"PIP_RETRIES": "0", "OMP_NUM_THREADS": "1"})
+                            env={"PIP_RETRIES": "0"})
     proof.run(str(proof.python), "-m", "moving_model", "train", step="train", timeout=1200)
     proof.run(str(proof.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", step="tests", timeout=1200)
     reused = str(proof.python.parent.parent) in venv_pool.reused
