@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -187,6 +188,67 @@ def proof_cache(folder: Path | None = None, *, max_age_hours: float = CACHE_HOUR
         uv_cache("prune", uv)
 
 
+# The proof's cache is pruned whenever the disk has lost this much since the last prune: each resolution that
+# asks the index for an sdist served without cache headers keeps another copy of it (pyspark: ~450 MB).
+PRUNE_AFTER_BYTES = 1 << 30
+
+
+class _Gate:
+    """Many uv resolutions at once, or one ``uv cache prune`` alone (it must not remove what a resolution reads)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._sharing = 0
+        self._alone = False
+
+    @contextlib.contextmanager
+    def sharing(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._alone)
+            self._sharing += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._sharing -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._alone)
+            self._alone = True
+            self._changed.wait_for(lambda: self._sharing == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._alone = False
+                self._changed.notify_all()
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def _prune_when_grown(folder: Path, gate: _Gate, free: list[int]) -> None:
+    """``uv cache prune`` once the disk has lost PRUNE_AFTER_BYTES since the last one (``free`` holds that figure)."""
+    now = _free_bytes(folder)
+    if now > free[0]:
+        free[0] = now  # something else freed space: count from here
+    if free[0] - now < PRUNE_AFTER_BYTES:
+        return
+    with gate.alone():
+        if free[0] - _free_bytes(folder) < PRUNE_AFTER_BYTES:
+            return  # another thread pruned while this one waited
+        with contextlib.suppress(ToolError):  # a cache that could not be pruned is larger, not wrong
+            uv_cache("prune", folder)
+        free[0] = _free_bytes(folder)
+
+
 def prove_pins(
     catalog: Catalog,
     frameworks: Iterable[str] | None = None,
@@ -218,13 +280,20 @@ def prove_pins(
         env = {**os.environ, "UV_CACHE_DIR": str(folder)}
         offline = [0]
         counting = threading.Lock()
+        gate = _Gate()
+        free = [_free_bytes(folder)]
 
         def cached_first(pins: PinSet) -> str:
             where = dict(platform=pins.target.platform, python=pins.target.python, env=env, hashes=False)
             try:
-                text = compile_lock(pin_lines(pins), offline=True, **where)
+                with gate.sharing():
+                    text = compile_lock(pin_lines(pins), offline=True, **where)
             except ScaffoldError:
-                return compile_lock(pin_lines(pins), **where)
+                try:
+                    with gate.sharing():
+                        return compile_lock(pin_lines(pins), **where)
+                finally:
+                    _prune_when_grown(folder, gate, free)
             with counting:
                 offline[0] += 1
             return text

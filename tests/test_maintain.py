@@ -227,3 +227,41 @@ def test_a_folder_no_proof_made_is_refused_and_left_alone(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "holds files no proof made" in result.stderr
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_the_prune_gate_waits_for_every_resolution_and_holds_new_ones():
+    """`uv cache prune` runs alone: after the resolutions in flight, before the next one starts."""
+    import threading
+    import time
+
+    from scaffold.maintain import _Gate
+
+    gate, events = _Gate(), []
+    inside, release = threading.Event(), threading.Event()
+
+    def resolution(name: str, hold: bool) -> None:
+        with gate.sharing():
+            events.append(f"{name} in")
+            if hold:
+                inside.set()
+                release.wait(5)
+            events.append(f"{name} out")
+
+    def prune() -> None:
+        with gate.alone():
+            events.append("prune")
+
+    first = threading.Thread(target=resolution, args=("first", True))
+    first.start()
+    inside.wait(5)
+    pruning = threading.Thread(target=prune)
+    pruning.start()
+    time.sleep(0.2)
+    second = threading.Thread(target=resolution, args=("second", False))
+    second.start()
+    time.sleep(0.2)
+    assert events == ["first in"]  # the prune waits for the first; the second waits behind the prune
+    release.set()
+    for thread in (first, pruning, second):
+        thread.join(5)
+    assert events == ["first in", "first out", "prune", "second in", "second out"]
