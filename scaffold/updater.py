@@ -250,19 +250,19 @@ def apply(project: Path, writes: Mapping[str, bytes | None]) -> None:
     """Write (bytes) or remove (None) each path so that the project ends fully updated or exactly as before."""
     work = project / WORK
     backup = work / "backup"
-    backup.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for i, rel in enumerate(sorted(writes)):
-        current = project / rel
-        if current.is_file():
-            shutil.copy2(current, backup / str(i))
-            entries.append({"path": rel, "backup": str(i)})
-        else:
-            entries.append({"path": rel, "backup": None})
-    journal = work / JOURNAL
-    _write_atomic(journal, json.dumps(entries).encode())
+    # The backups are inside the rollback too: a signal while they are copied leaves no half-made work folder.
     with unwinding():
         try:
+            backup.mkdir(parents=True, exist_ok=True)
+            entries = []
+            for i, rel in enumerate(sorted(writes)):
+                current = project / rel
+                if current.is_file():
+                    shutil.copy2(current, backup / str(i))
+                    entries.append({"path": rel, "backup": str(i)})
+                else:
+                    entries.append({"path": rel, "backup": None})
+            _write_atomic(work / JOURNAL, json.dumps(entries).encode())
             for rel, data in writes.items():
                 if data is None:
                     (project / rel).unlink(missing_ok=True)

@@ -189,17 +189,18 @@ def _stop_at_write(monkeypatch, n: int, stop: BaseException | type[BaseException
     return real
 
 
-def test_an_error_while_applying_leaves_the_project_exactly_as_it_was(tmp_path, versions, monkeypatch):
+@pytest.mark.parametrize("write", [1, 4], ids=["at-the-journal", "mid-apply"])
+def test_an_error_while_applying_leaves_the_project_exactly_as_it_was(tmp_path, versions, monkeypatch, write):
     versions("v1")
     project = _generate(tmp_path)
     _edit_like_a_user(project)
     before = snapshot(project)
     versions("v2")
-    real = _stop_at_write(monkeypatch, 4, KeyboardInterrupt)  # in the middle of applying: Ctrl-C at that moment
+    real = _stop_at_write(monkeypatch, write, KeyboardInterrupt)  # Ctrl-C at that moment of applying
     with pytest.raises(KeyboardInterrupt):
         scaffold.update(project)
     monkeypatch.setattr(updater, "_write_atomic", real)
-    assert snapshot(project) == before
+    assert snapshot(project) == before and not (project / updater.WORK).exists()
 
 
 def test_an_update_killed_outright_is_rolled_back_by_the_next_one(tmp_path, versions, monkeypatch):
