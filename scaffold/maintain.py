@@ -158,16 +158,26 @@ def proof_cache(folder: Path | None = None, *, max_age_hours: float = CACHE_HOUR
     headers (pyspark, ~400 MB) is downloaded again by every resolution that asks the index.
     """
     if folder is None:
-        with tempfile.TemporaryDirectory(prefix="scaffold-proof-") as tmp:
-            yield Path(tmp)
+        tmp = Path(tempfile.mkdtemp(prefix="scaffold-proof-"))
+        try:
+            yield tmp
+        finally:
+            stop_children()  # an interrupted proof: no uv may still write into the folder being removed
+            for _ in range(20):
+                shutil.rmtree(tmp, ignore_errors=True)
+                if not tmp.exists():
+                    break
+                time.sleep(0.1)
         return
     folder = Path(folder).absolute()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--cache {folder}: it is a file; give a new or empty folder")
     stamp = folder / CACHE_STAMP
     try:
         started = float(json.loads(stamp.read_text(encoding="utf-8"))["started"])
     except FileNotFoundError:
         started = None
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        if folder.exists() and any(folder.iterdir()):
             raise UsageError(f"--cache {folder}: it holds files no proof made; give a new or empty folder, "
                              "or one an earlier `scaffold catalog prove --cache` made") from None
     except (OSError, ValueError, KeyError, TypeError) as e:
@@ -283,12 +293,16 @@ def prove_pins(
         gate = _Gate()
         free = [_free_bytes(folder)]
 
+        stopping = threading.Event()
+
         def cached_first(pins: PinSet) -> str:
             where = dict(platform=pins.target.platform, python=pins.target.python, env=env, hashes=False)
             try:
                 with gate.sharing():
                     text = compile_lock(pin_lines(pins), offline=True, **where)
             except ScaffoldError:
+                if stopping.is_set():  # the proof was interrupted: its killed uv is no reason to ask the index
+                    raise
                 try:
                     with gate.sharing():
                         return compile_lock(pin_lines(pins), **where)
@@ -298,7 +312,11 @@ def prove_pins(
                 offline[0] += 1
             return text
 
-        report = _prove(catalog, fids, jobs=jobs, reachable=reachable, compile_one=cached_first)
+        try:
+            report = _prove(catalog, fids, jobs=jobs, reachable=reachable, compile_one=cached_first)
+        except BaseException:
+            stopping.set()
+            raise
         return ProofReport(report.combinations, report.frameworks, from_cache=offline[0])
 
 

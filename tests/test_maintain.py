@@ -223,6 +223,8 @@ def test_a_folder_no_proof_made_is_refused_and_left_alone(tmp_path):
     with pytest.raises(UsageError, match="holds files no proof made"), proof_cache(mine):
         pass
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    with pytest.raises(UsageError, match="it is a file"), proof_cache(mine / "notes.txt"):
+        pass
     result = subprocess.run([sys.executable, "-m", "scaffold", "catalog", "prove", "-f", "sklearn", "--cache", str(mine)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "holds files no proof made" in result.stderr
