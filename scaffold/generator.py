@@ -234,50 +234,59 @@ def _starter_settings(starter: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k.startswith("_")}
 
 
-def cache_folder() -> Path | None:
-    """Where compiled templates are kept: ``$XDG_CACHE_HOME`` or ``~/.cache``, under ``scaffold-ml``.
+CACHE_ENV = "SCAFFOLD_ML_CACHE_DIR"
+"""An absolute folder where compiled templates are kept between runs; opt-in, never a default."""
 
-    None when there is no usable place: ``$HOME`` unset or missing is never created.
+_COMPILED: dict[str, bytes] = {}  # this process's compiled templates, by stable key
+
+
+def cache_folder() -> Path | None:
+    """The folder ``$SCAFFOLD_ML_CACHE_DIR`` names, or None: scaffold never picks a user's cache by itself.
+
+    Nothing outside the project is written unless asked, so ``$XDG_CACHE_HOME`` and ``~/.cache`` are
+    never used; a relative value is ignored rather than resolved against wherever the run happens to be.
     """
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    if os.path.isabs(xdg):
-        base = Path(xdg)
-    else:
-        home = os.environ.get("HOME", "")
-        if not os.path.isabs(home) or not os.path.isdir(home):
-            return None
-        base = Path(home) / ".cache"
-    return base / "scaffold-ml" / f"jinja-{__version__}"
+    value = os.environ.get(CACHE_ENV, "")
+    return Path(value) / f"jinja-{__version__}" if os.path.isabs(value) else None
 
 
 def _bytecode_cache(starter: str) -> dict[str, Any]:
-    """Jinja's compiled templates, kept between runs: compiling is most of a render's time.
+    """Jinja's compiled templates, reused: compiling is most of a render's time.
 
+    Always kept in memory for the life of the process (a library caller generating many projects
+    compiles each template once); also on disk when ``$SCAFFOLD_ML_CACHE_DIR`` asks for it.
     Jinja keys its cache by file path, which is a fresh temporary folder on every run; this keys
     it by starter and template name instead. Each entry is checked against the source's checksum,
-    so an edited template is recompiled, never served stale. Where no cache folder can be
-    written (a read-only or full disk), rendering simply compiles.
+    so an edited template is recompiled, never served stale. A disk cache that cannot be read or
+    written simply means compiling.
     """
-    from jinja2 import FileSystemBytecodeCache
+    from jinja2 import BytecodeCache
 
-    class StableKeys(FileSystemBytecodeCache):
+    folder = cache_folder()
+
+    class StableKeys(BytecodeCache):
         def get_cache_key(self, name: str, filename: str | None = None) -> str:
             return super().get_cache_key(f"{starter}:{name}")
 
-        def dump_bytecode(self, bucket: Any) -> None:
-            with contextlib.suppress(OSError):  # a cache that cannot be written is no cache, not a failure
-                super().dump_bytecode(bucket)
+        def load_bytecode(self, bucket: Any) -> None:
+            data = _COMPILED.get(bucket.key)
+            if data is None and folder is not None:
+                with contextlib.suppress(OSError):
+                    data = (folder / f"{bucket.key}.cache").read_bytes()
+            if data is not None:
+                bucket.bytecode_from_string(data)  # rejects an entry whose source checksum differs
 
-    folder = cache_folder()
-    if folder is None:
-        return {}
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return {}
-    if not os.access(folder, os.W_OK):
-        return {}
-    return {"_jinja2_env_vars": {"bytecode_cache": StableKeys(str(folder))}}
+        def dump_bytecode(self, bucket: Any) -> None:
+            data = bucket.bytecode_to_string()
+            _COMPILED[bucket.key] = data
+            if folder is not None:
+                with contextlib.suppress(OSError):  # a cache that cannot be written is no cache, not a failure
+                    folder.mkdir(parents=True, exist_ok=True)
+                    part = folder / f".{bucket.key}.{os.getpid()}.part"
+                    part.write_bytes(data)
+                    os.replace(part, folder / f"{bucket.key}.cache")
+
+    return {"_jinja2_env_vars": {"bytecode_cache": StableKeys()}}
 
 
 def record_text(record: Mapping[str, Any]) -> str:

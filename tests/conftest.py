@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # reads the wheels' metadata from disk instead of downloading it again (STYLE.md habit 13).
 SUITE_UV_CACHE = ROOT / "build" / "test-uv-cache"
 SUITE_PIP_CACHE = ROOT / "build" / "test-pip-cache"
+# Compiled templates for every `scaffold new` this session starts (scaffold.generator.CACHE_ENV, opt-in).
+SUITE_TEMPLATE_CACHE = ROOT / "build" / "test-template-cache"
 # The proof's own uv cache (maintain.proof_cache), kept between runs and trusted for a day: a warm run resolves
 # every claim from it offline; a cold one fetches each index page and wheel's metadata once, not once per claim.
 SUITE_PROOF_CACHE = ROOT / "build" / "test-proof-cache"
@@ -41,7 +43,8 @@ Claim = tuple[str, Release, Variant, str, str, PinSet]  # framework, release, va
 def own_uv_cache():
     """Every uv and pip this session starts (scaffold lock, the e2e installs, ...) uses the suite's caches,
     never the user's: pip's wheel cache keeps the wheel it builds from pyspark's sdist between runs."""
-    caches = {"UV_CACHE_DIR": SUITE_UV_CACHE, "PIP_CACHE_DIR": SUITE_PIP_CACHE}
+    caches = {"UV_CACHE_DIR": SUITE_UV_CACHE, "PIP_CACHE_DIR": SUITE_PIP_CACHE,
+              "SCAFFOLD_ML_CACHE_DIR": SUITE_TEMPLATE_CACHE}
     before = {name: os.environ.get(name) for name in caches}
     for name, path in caches.items():
         path.mkdir(parents=True, exist_ok=True)

@@ -169,14 +169,23 @@ def test_unwritable_output_dir_is_refused(tmp_path):
 
 
 def test_compiled_templates_are_reused_but_never_stale(tmp_path, fake_templates, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    from scaffold.generator import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     init = fake_templates / "sklearn-pipeline" / "{{cookiecutter.project_slug}}" / "{{cookiecutter.package_name}}"
     (init / "__init__.py").write_text("NAME = {{ cookiecutter.project_name | tojson }}\n")
     generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "one")
-    assert list((tmp_path / "cache" / "scaffold-ml").rglob("*.cache"))  # compiled once, kept
+    assert list((tmp_path / "cache").rglob("*.cache"))  # compiled once, kept where asked
     (init / "__init__.py").write_text("NAME = {{ cookiecutter.project_slug | tojson }}  # edited\n")
     project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "two")
     assert (Path(project.path) / "demo" / "__init__.py").read_text() == 'NAME = "demo"  # edited\n'
+    monkeypatch.delenv(CACHE_ENV)  # the process's own memory of the compiled file is checked the same way
+    (init / "__init__.py").write_text("NAME = {{ cookiecutter.project_slug | tojson }}  # again\n")
+    project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "three")
+    assert (Path(project.path) / "demo" / "__init__.py").read_text() == 'NAME = "demo"  # again\n'
+
+
+_CACHES = ("XDG_CACHE_HOME", "SCAFFOLD_ML_CACHE_DIR")
 
 
 def _scaffold(*args: str, env: dict[str, str], cwd: Path | None = None):
@@ -185,7 +194,7 @@ def _scaffold(*args: str, env: dict[str, str], cwd: Path | None = None):
     import sys
 
     return subprocess.run([sys.executable, "-m", "scaffold", *args], capture_output=True, text=True, timeout=120,
-                          cwd=cwd, env={**{k: v for k, v in os.environ.items() if k != "XDG_CACHE_HOME"}, **env,
+                          cwd=cwd, env={**{k: v for k, v in os.environ.items() if k not in _CACHES}, **env,
                                         "PYTHONDONTWRITEBYTECODE": "1"})
 
 
@@ -211,17 +220,26 @@ def test_dry_run_lists_exactly_what_a_real_run_writes(tmp_path, framework):
                                                    for p in Path(real.path).rglob("*") if p.is_file()}
 
 
-def test_the_compile_cache_follows_xdg_and_never_makes_home(tmp_path):
-    home = tmp_path / "home"
-    done = _scaffold("new", "One", "-f", "sklearn", "-t", "cpu", "-o", str(tmp_path / "out"), env={"HOME": str(home)})
+def test_no_cache_outside_the_project_unless_one_is_asked_for(tmp_path):
+    home, xdg, out = tmp_path / "home", tmp_path / "xdg", tmp_path / "out"
+    home.mkdir()
+    done = _scaffold("new", "One", "-f", "sklearn", "-t", "cpu", "-o", str(out),
+                     env={"HOME": str(home), "XDG_CACHE_HOME": str(xdg)})
     assert done.returncode == 0, done.stderr
-    assert not home.exists()  # a missing $HOME is not created for a cache
-    done = _scaffold("new", "Two", "-f", "sklearn", "-t", "cpu", "-o", str(tmp_path / "out"), env={"HOME": "/proc/self"})
-    assert done.returncode == 0, done.stderr  # an unwritable $HOME: no cache, silently
-    done = _scaffold("new", "Three", "-f", "sklearn", "-t", "cpu", "-o", str(tmp_path / "out"),
-                     env={"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert list(home.iterdir()) == [] and not xdg.exists()  # neither the user's cache nor $HOME
+    done = _scaffold("new", "Two", "-f", "sklearn", "-t", "cpu", "-o", str(out), cwd=tmp_path,
+                     env={"HOME": str(home), "SCAFFOLD_ML_CACHE_DIR": "relative"})
     assert done.returncode == 0, done.stderr
-    assert list((tmp_path / "xdg" / "scaffold-ml").rglob("*.cache")) and not home.exists()
+    assert not (tmp_path / "relative").exists()  # a relative folder is not guessed at
+    done = _scaffold("new", "Three", "-f", "sklearn", "-t", "cpu", "-o", str(out),
+                     env={"HOME": str(home), "SCAFFOLD_ML_CACHE_DIR": str(tmp_path / "asked")})
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "asked").rglob("*.cache")) and list(home.iterdir()) == []
+    assert not list((tmp_path / "asked").rglob("*.part"))
+    done = _scaffold("new", "Four", "-f", "sklearn", "-t", "cpu", "-o", str(out),
+                     env={"HOME": str(home), "SCAFFOLD_ML_CACHE_DIR": "/proc/self/no"})
+    assert done.returncode == 0, done.stderr  # a folder that cannot be made: no cache, silently
+    assert sorted(p.name for p in out.iterdir()) == ["four", "one", "three", "two"]
 
 
 def test_stale_bytecode_beside_the_templates_never_reaches_a_project(tmp_path, fake_templates):
