@@ -198,7 +198,10 @@ def snapshot(path: Path) -> dict[str, bytes]:
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:
-    """The proof of the pins, as ``scaffold catalog prove`` prints it, when this run made it."""
+    """Where the e2e tests' time went, step by step; then the proof of the pins, as ``scaffold catalog prove``
+    prints it, when this run made it."""
+    if not hasattr(config, "workerinput"):
+        _e2e_steps(terminalreporter)
     report = config.stash.get(_PROOF, None)
     shared = _shared_report(config)
     if report is None and shared is not None and not hasattr(config, "workerinput"):
@@ -216,3 +219,21 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
             reasons[c.detail] = reasons.get(c.detail, 0) + 1
     for reason, count in reasons.items():
         terminalreporter.write_line(f"unverified: {count} combinations: {reason}")
+
+
+def _e2e_steps(terminalreporter) -> None:
+    # The steps are recorded at teardown (tests/e2e/conftest.py), the duration in the call's report.
+    reports = [r for kept in terminalreporter.stats.values() for r in kept if hasattr(r, "user_properties")]
+    durations = {r.nodeid: r.duration for r in reports if getattr(r, "when", "") == "call"}
+    lines = []
+    for report in reports:
+        for name, value in getattr(report, "user_properties", ()):
+            if name == "e2e steps" and getattr(report, "when", "") == "teardown":
+                framework, seconds = value
+                duration = durations.get(report.nodeid, 0.0)
+                steps = ", ".join(f"{step} {s:.0f}" for step, s in seconds.items())
+                lines.append((duration, f"{duration:6.0f} s  {report.nodeid.split('::')[-1]} ({framework}): {steps}"))
+    if lines:
+        terminalreporter.write_sep("-", "e2e proofs: seconds per step")
+        for _, line in sorted(lines, reverse=True):
+            terminalreporter.write_line(line)

@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from spark_standalone import standalone_cluster  # noqa: E402 -- tests/ is not a package root for this helper
 
-from tests.e2e.harness import Proof, prove_starter  # noqa: E402 -- after the sys.path change above
+from tests.e2e.harness import SHORT_LIVED_JVM, Proof, prove_starter  # noqa: E402 -- after the sys.path change above
 
 pytestmark = pytest.mark.e2e
 
@@ -160,6 +160,7 @@ def test_spark_cluster_job(tmp_path):
         figures["wine"] = check_own_data(proof)
         figures["standalone"] = check_on_standalone(proof, tmp_path / "cluster")
 
-    prove_starter(tmp_path, framework="spark", target="cpu", options={"cluster": "standalone"}, extra=extra)
+    prove_starter(tmp_path, framework="spark", target="cpu", options={"cluster": "standalone"}, extra=extra,
+                  env=SHORT_LIVED_JVM)
     print(f"\nspark figures: wine accuracy {figures['wine']['accuracy']:.3f} (floor {WINE_ACCURACY_FLOOR}), "
           f"standalone AUC {figures['standalone']['areaUnderROC']:.3f}")
