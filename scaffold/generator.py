@@ -21,6 +21,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -498,12 +499,26 @@ def _make_workdir(dest: Destination) -> tuple[Path, int]:
         fd = -1
         if fcntl is not None:  # where there is no flock (Windows) a leftover folder is only ignored
             fd = os.open(work, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_own(fd)
         (work / OWNER).write_text(json.dumps({"destination": str(dest.path), "pid": os.getpid()}), encoding="utf-8")
     except OSError as e:
         shutil.rmtree(work, ignore_errors=True)
         raise GenerationError(f"cannot prepare {work}: {_cause(e)}") from e
     return work, fd
+
+
+def _lock_own(fd: int, patience: float = 10.0) -> None:
+    """Lock this run's new folder. Another run's :func:`_sweep` may hold the lock for an instant while it reads
+    the (not yet written) note and sees this process alive, so a busy lock is waited for, briefly."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _sweep(folder: Path) -> None:

@@ -231,9 +231,9 @@ def _e2e_steps(terminalreporter) -> None:
             if name == "e2e steps" and getattr(report, "when", "") == "teardown":
                 framework, seconds = value
                 duration = durations.get(report.nodeid, 0.0)
-                steps = ", ".join(f"{step} {s:.0f}" for step, s in seconds.items())
+                steps = ", ".join(f"{step} {wall:.0f}/{cpu:.0f}" for step, (wall, cpu) in seconds.items())
                 lines.append((duration, f"{duration:6.0f} s  {report.nodeid.split('::')[-1]} ({framework}): {steps}"))
     if lines:
-        terminalreporter.write_sep("-", "e2e proofs: seconds per step")
+        terminalreporter.write_sep("-", "e2e proofs: wall/CPU seconds per step")
         for _, line in sorted(lines, reverse=True):
             terminalreporter.write_line(line)

@@ -152,6 +152,26 @@ def test_a_folder_killed_before_its_note_is_swept_only_when_its_maker_is_gone(tm
     assert sorted(p.name for p in out.iterdir()) == sorted(["race", live.name])
 
 
+def test_a_sweep_holding_the_new_folders_lock_for_an_instant_is_waited_for(tmp_path, monkeypatch):
+    """Another run's sweep locks each temporary folder for an instant, a new one too, before its note is written:
+    the run that made it waits for the lock instead of failing (seen once in four concurrent runs)."""
+    import fcntl
+    import threading
+
+    from scaffold import generate, generator
+
+    made = tmp_path / "out" / f"{TEMP_PREFIX}{os.getpid()}-held"
+    made.mkdir(parents=True)
+    held = os.open(made, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as _sweep holds it while it reads the note and sees the maker alive
+    monkeypatch.setattr(generator.tempfile, "mkdtemp", lambda **_: str(made))
+    release = threading.Timer(0.3, os.close, (held,))
+    release.start()
+    project = generate("Race", framework="sklearn", target="cpu", output_dir=tmp_path / "out")
+    release.join()
+    assert Path(project.path).is_dir() and not made.exists()
+
+
 def _mount_tmpfs(where: Path, options: str) -> None:
     where.mkdir(parents=True, exist_ok=True)
     if shutil.which("mount") is None:

@@ -20,4 +20,5 @@ def step_seconds(request):
     before = len(PROOFS)
     yield
     for proof in PROOFS[before:]:
-        request.node.user_properties.append(("e2e steps", (proof.project.framework, dict(proof.seconds))))
+        steps = {step: (seconds, proof.cpu.get(step, 0.0)) for step, seconds in proof.seconds.items()}
+        request.node.user_properties.append(("e2e steps", (proof.project.framework, steps)))

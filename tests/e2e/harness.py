@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -37,6 +38,9 @@ class Proof:
     python: Path
     env: dict[str, str]
     seconds: dict[str, float] = field(default_factory=dict)
+    # CPU seconds of the step's processes and the descendants they waited for (not a JVM left to exit on its own;
+    # in the worker that makes the proof of the pins, also its uv processes that ended meanwhile).
+    cpu: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -45,10 +49,11 @@ class Proof:
     def run(self, *args: str, step: str, timeout: float = 900, env: Mapping[str, str] | None = None,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
         """Run a command in the project with its venv first on PATH; fail with its output if it fails."""
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _children_cpu()
         result = subprocess.run(list(args), cwd=cwd or self.path, env={**self.env, **(env or {})},
                                 capture_output=True, text=True, timeout=timeout)
         self.seconds[step] = round(time.perf_counter() - started, 1)
+        self.cpu[step] = round(_children_cpu() - cpu, 1)
         self.outputs[step] = result.stdout + result.stderr
         if result.returncode != 0:
             raise AssertionError(f"{step} failed ({result.returncode}): {' '.join(args)}\n"
@@ -61,6 +66,11 @@ class Proof:
 # The Spark starter's `train` on its bundled data took 84 CPU-s with the defaults and 45 with these, and its
 # `evaluate` 49 against 27 (2026-12-01, this 2-core machine, measured from /proc/stat).
 SHORT_LIVED_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _pip(python: Path, *args: str, env: Mapping[str, str]) -> str:
@@ -126,7 +136,10 @@ def install_project(tmp_path: Path, project: scaffold.Project, *, env: Mapping[s
     later one the same venv back; then the install must leave exactly the fresh install's distributions.
     """
     path = path or Path(project.path)
-    base_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    # As on a user's machine: no PYTHONDONTWRITEBYTECODE (set on some CI machines), so each module a project's
+    # process imports is compiled once, by the first process that imports it (see the install below).
+    base_env = {k: v for k, v in os.environ.items()
+                if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
     pins = pin_set((path / "requirements.txt").read_text())
     if pool is None:
         env_dir, fresh = tmp_path / "venv", None
@@ -140,10 +153,13 @@ def install_project(tmp_path: Path, project: scaffold.Project, *, env: Mapping[s
     proof_env = {**base_env, "VIRTUAL_ENV": str(env_dir), "PATH": f"{bindir}{os.pathsep}{base_env.get('PATH', '')}",
                  "PIP_DISABLE_PIP_VERSION_CHECK": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     proof = Proof(project, path, bindir / "python", proof_env)
-    # Not --no-compile: it saved 36 of 62 CPU-s on the torch pins' install, but where PYTHONDONTWRITEBYTECODE
-    # is set (as on the machine measured) every later process recompiled torch from source, and the PyTorch and
-    # update proofs took 543 CPU-s instead of 356.
-    proof.run(str(proof.python), "-m", "pip", "install", "-q", "-r", "requirements.txt", step="install")
+    # --no-compile: pip compiles every module of every package, most of which no process of the proof imports.
+    # The SageMaker pins' install took 95 CPU-s with it and 45 without, and the first `train` after it 7 CPU-s
+    # instead of 2 (2026-12-01). It pays only because the proof's processes may write bytecode (base_env above):
+    # with PYTHONDONTWRITEBYTECODE set, every process recompiled what it imported, and the PyTorch and update
+    # proofs took 543 CPU-s instead of 356 (2026-11-30).
+    proof.run(str(proof.python), "-m", "pip", "install", "-q", "--no-compile", "-r", "requirements.txt",
+              step="install")
     if pool is not None and fresh is None:
         pool.record(pins, env_dir, proof_env)
     elif fresh is not None:
