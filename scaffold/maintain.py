@@ -10,6 +10,7 @@ runner; the network is reached only through uv and PyPI's JSON API.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -43,6 +44,9 @@ OUTCOMES = ("resolved", "unverified", "failed")
 # A kept proof cache is trusted this long after it was started, then emptied and filled again from the indexes.
 CACHE_HOURS = 24.0
 CACHE_STAMP = "scaffold-proof-cache.json"
+# Beside uv's cache in a kept folder: each resolved pin set's lock, by a digest of everything that decides it
+# (its lines, platform, Python and uv's version), trusted for as long as the uv cache it came from.
+ANSWERS = "answers"
 
 
 # ---- proof of the pins ----
@@ -186,6 +190,7 @@ def proof_cache(folder: Path | None = None, *, max_age_hours: float = CACHE_HOUR
     try:
         if started is not None and not 0 <= now() - started <= max_age_hours * 3600:
             uv_cache("clean", uv)
+            shutil.rmtree(folder / ANSWERS, ignore_errors=True)
             started = None
         if started is None:
             uv.mkdir(parents=True, exist_ok=True)
@@ -259,6 +264,33 @@ def _prune_when_grown(folder: Path, gate: _Gate, free: list[int]) -> None:
         free[0] = _free_bytes(folder)
 
 
+def _answer_path(answers: Path | None, pins: PinSet) -> Path | None:
+    if answers is None:
+        return None
+    decided_by = [list(pin_lines(pins)), pins.target.platform, pins.target.python, _uv_version()]
+    return answers / f"{hashlib.sha256(json.dumps(decided_by).encode()).hexdigest()}.txt"
+
+
+def _uv_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("uv")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _keep_answer(path: Path | None, text: str) -> None:
+    """Keep a resolution's lock for the next proof; one that cannot be written is only not kept."""
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(exist_ok=True)
+        part = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        part.write_text(text, encoding="utf-8")
+        part.replace(path)
+
+
 def prove_pins(
     catalog: Catalog,
     frameworks: Iterable[str] | None = None,
@@ -280,6 +312,8 @@ def prove_pins(
     proof's own uv cache (:func:`proof_cache`: ``cache``, kept and trusted for ``max_age_hours``, or a
     temporary one): first from that cache alone, and from the indexes where the cache lacks anything
     or the offline answer is a failure, so only a resolution the indexes gave is ever counted as failed.
+    A kept ``cache`` also keeps each resolved pin set's lock (``answers/``, beside uv's cache and trusted
+    with it): a later proof within the day runs no uv for a pin set an earlier one resolved.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"--jobs {jobs!r} is not allowed; give a whole number of at least 1")
@@ -295,8 +329,17 @@ def prove_pins(
 
         stopping = threading.Event()
 
+        answers = folder.parent / ANSWERS if cache is not None else None
+
         def cached_first(pins: PinSet) -> str:
             where = dict(platform=pins.target.platform, python=pins.target.python, env=env, hashes=False)
+            known = _answer_path(answers, pins)
+            if known is not None and known.is_file():
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    text = known.read_text(encoding="utf-8")
+                    with counting:
+                        offline[0] += 1
+                    return text
             try:
                 with gate.sharing():
                     text = compile_lock(pin_lines(pins), offline=True, **where)
@@ -305,11 +348,13 @@ def prove_pins(
                     raise
                 try:
                     with gate.sharing():
-                        return compile_lock(pin_lines(pins), **where)
+                        text = compile_lock(pin_lines(pins), **where)
                 finally:
                     _prune_when_grown(folder, gate, free)
-            with counting:
-                offline[0] += 1
+            else:
+                with counting:
+                    offline[0] += 1
+            _keep_answer(known, text)
             return text
 
         try:

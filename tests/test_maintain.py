@@ -186,6 +186,8 @@ def test_a_kept_proof_cache_answers_offline_what_the_index_answered(catalog, tmp
     assert (first.from_cache, second.from_cache) == (0, 1)
     assert second.combinations == first.combinations and first.combinations[0].resolved
     assert json.loads((cache / "scaffold-proof-cache.json").read_text())["made_by"] == "scaffold catalog prove"
+    kept = list((cache / "answers").iterdir())
+    assert len(kept) == 1 and "==" in kept[0].read_text()  # the resolved lock, answered again without uv
 
 
 def test_a_proof_cache_is_trusted_for_a_day_then_cleaned(tmp_path):
@@ -203,10 +205,13 @@ def test_a_proof_cache_is_trusted_for_a_day_then_cleaned(tmp_path):
                        env={**os.environ, "UV_CACHE_DIR": str(folder)}, capture_output=True, timeout=120)
     entries = uv_entries(cache / "uv")
     assert entries  # kept by `uv cache prune`: they are uv's own
+    (cache / "answers").mkdir()
+    (cache / "answers" / "0.txt").write_text("numpy==2.4.6\n")  # a kept resolution goes with its cache
     with proof_cache(cache, now=lambda: 1_000_000.0 + 23 * 3600):
-        assert uv_entries(cache / "uv") == entries
+        assert uv_entries(cache / "uv") == entries and (cache / "answers" / "0.txt").is_file()
     with proof_cache(cache, now=lambda: 1_000_000.0 + 25 * 3600):
         assert not uv_entries(cache / "uv")  # emptied by `uv cache clean`, then stamped afresh
+        assert not (cache / "answers").exists()
     assert json.loads((cache / "scaffold-proof-cache.json").read_text())["started"] == 1_000_000.0 + 25 * 3600
     with proof_cache() as temporary:
         assert temporary.is_dir()
