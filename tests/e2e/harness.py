@@ -136,10 +136,7 @@ def install_project(tmp_path: Path, project: scaffold.Project, *, env: Mapping[s
     later one the same venv back; then the install must leave exactly the fresh install's distributions.
     """
     path = path or Path(project.path)
-    # As on a user's machine: no PYTHONDONTWRITEBYTECODE (set on some CI machines), so each module a project's
-    # process imports is compiled once, by the first process that imports it (see the install below).
-    base_env = {k: v for k, v in os.environ.items()
-                if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
+    base_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
     pins = pin_set((path / "requirements.txt").read_text())
     if pool is None:
         env_dir, fresh = tmp_path / "venv", None
@@ -153,13 +150,12 @@ def install_project(tmp_path: Path, project: scaffold.Project, *, env: Mapping[s
     proof_env = {**base_env, "VIRTUAL_ENV": str(env_dir), "PATH": f"{bindir}{os.pathsep}{base_env.get('PATH', '')}",
                  "PIP_DISABLE_PIP_VERSION_CHECK": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     proof = Proof(project, path, bindir / "python", proof_env)
-    # --no-compile: pip compiles every module of every package, most of which no process of the proof imports.
-    # The SageMaker pins' install took 95 CPU-s with it and 45 without, and the first `train` after it 7 CPU-s
-    # instead of 2 (2026-12-01). It pays only because the proof's processes may write bytecode (base_env above):
-    # with PYTHONDONTWRITEBYTECODE set, every process recompiled what it imported, and the PyTorch and update
-    # proofs took 543 CPU-s instead of 356 (2026-11-30).
-    proof.run(str(proof.python), "-m", "pip", "install", "-q", "--no-compile", "-r", "requirements.txt",
-              step="install")
+    # pip's own default, bytecode compiled at install. Measured 2026-12-01 over the whole suite: --no-compile (with
+    # the projects' processes allowed to write bytecode) halved the installs' CPU (SageMaker pins 95 -> 45 CPU-s,
+    # torch 52 -> 20) but the first processes compiled it back, several at once, and the suite took 1013 s and
+    # 1983 machine CPU-s against 993 s and 1948. Where PYTHONDONTWRITEBYTECODE is set, every process would
+    # recompile what it imports (the PyTorch and update proofs took 543 CPU-s instead of 356, 2026-11-30).
+    proof.run(str(proof.python), "-m", "pip", "install", "-q", "-r", "requirements.txt", step="install")
     if pool is not None and fresh is None:
         pool.record(pins, env_dir, proof_env)
     elif fresh is not None:
