@@ -10,6 +10,7 @@ runner; the network is reached only through uv and PyPI's JSON API.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -271,6 +272,7 @@ def _answer_path(answers: Path | None, pins: PinSet) -> Path | None:
     return answers / f"{hashlib.sha256(json.dumps(decided_by).encode()).hexdigest()}.txt"
 
 
+@functools.cache
 def _uv_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
