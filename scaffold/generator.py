@@ -6,8 +6,8 @@ PinSet the caller resolved, the framework and the answers), and :func:`render`, 
 Nothing is written until every input has been validated, and a failed render leaves nothing behind.
 
 May import: ``scaffold.models``, ``errors``, ``pins`` (exact pins for the record), ``locking`` (the lock file's
-names), ``base_record``, ``interrupts`` and ``_paths``; cookiecutter and jinja2 only inside the functions that
-render. Never the catalog, the recommender or the machine probes: what it writes is decided upstream.
+names), ``base_record``, ``interrupts``, ``atomic`` (every file it replaces) and ``_paths``; cookiecutter and
+jinja2 only inside the functions that render. Never the catalog, the recommender or the machine probes: what it writes is decided upstream.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover - Windows: no stale-folder locks
 
 from . import __version__, base_record
 from ._paths import templates_dir
+from .atomic import write_atomic
 from .errors import DestinationError, GenerationError, UsageError
 from .interrupts import critical
 from .locking import INSTALL_FROM_LOCK, LOCK_FILE
@@ -283,9 +284,7 @@ def _bytecode_cache(starter: str) -> dict[str, Any]:
             if folder is not None:
                 with contextlib.suppress(OSError):  # a cache that cannot be written is no cache, not a failure
                     folder.mkdir(parents=True, exist_ok=True)
-                    part = folder / f".{bucket.key}.{os.getpid()}.part"
-                    part.write_bytes(data)
-                    os.replace(part, folder / f"{bucket.key}.cache")
+                    write_atomic(folder / f"{bucket.key}.cache", data)
 
     return {"_jinja2_env_vars": {"bytecode_cache": StableKeys()}}
 
@@ -735,20 +734,10 @@ def _remove(work: Path) -> list[str]:
 def write_lock(project: Path, text: str) -> Path:
     """Write ``requirements.lock`` into ``project`` atomically: the old lock or the new one, never half."""
     path = project / LOCK_FILE
-    tmp: str | None = None
     try:
-        with critical():
-            fd, tmp = tempfile.mkstemp(prefix=".requirements.lock.", dir=project)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-        tmp = None
+        write_atomic(path, text)
     except OSError as e:
         raise DestinationError(f"cannot write {path}: {_cause(e)}") from e
-    finally:
-        if tmp is not None:
-            with critical():
-                Path(tmp).unlink(missing_ok=True)
     return path
 
 def make_project(*, dest: Path, name: str, package: str, fw: Framework, pins: PinSet, files: tuple[str, ...],

@@ -3,8 +3,8 @@
 ``scaffold catalog prove`` resolves every (framework, release, target, platform, python) the catalog
 claims with uv against the real indexes; an index that cannot be reached is counted as unverified,
 never as passed. ``scaffold catalog check`` asks PyPI for releases newer than the catalog's newest.
-Imports the catalog, the pure resolver and target vocabulary (``pins``, ``targets``) and ``locking``'s uv
-runner; the network is reached only through uv and PyPI's JSON API.
+Imports the catalog, the pure resolver and target vocabulary (``pins``, ``targets``), ``locking``'s uv
+runner and ``atomic`` (the kept answers); the network is reached only through uv and PyPI's JSON API.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .atomic import write_atomic
 from .catalog import NewestClaim, newest_claims
 from .errors import ScaffoldError, ToolError, UnreachableError, UsageError
 from .locking import compile_lock, pin_lines, stop_children, uv_cache
@@ -288,9 +289,7 @@ def _keep_answer(path: Path | None, text: str) -> None:
         return
     with contextlib.suppress(OSError):
         path.parent.mkdir(exist_ok=True)
-        part = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        part.write_text(text, encoding="utf-8")
-        part.replace(path)
+        write_atomic(path, text)
 
 
 def prove_pins(

@@ -18,7 +18,7 @@ treated as changed by the user, so nothing is overwritten silently. Applying is 
 is first copied into ``.scaffold/update/backup`` with a journal; an error or a signal restores them, and an
 update that was killed outright is rolled back by the next ``scaffold update`` before it does anything else.
 
-May import: ``scaffold.errors``, ``interrupts`` (signals roll back, as under the command) and ``base_record``
+May import: ``scaffold.errors``, ``interrupts`` (signals roll back, as under the command), ``atomic`` and ``base_record``
 (the snapshot format it merges against) at the top;
 ``scaffold.models`` and ``scaffold.api.generate`` inside :func:`update` (the new render goes through the same
 path as ``scaffold new``); git (a subprocess) and ``merge3`` for merging. It reads ``.scaffold.json`` as
@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, base_record
+from .atomic import write_atomic
 from .errors import ScaffoldError, UsageError
 from .interrupts import unwinding
 
@@ -216,16 +217,7 @@ def replace_diff(change: FileChange, before: bytes | None, after: bytes | None) 
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".scaffold-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
 
 
 def rollback(project: Path) -> bool:
