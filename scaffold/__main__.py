@@ -24,15 +24,22 @@ def main() -> None:
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(_signal, name):
             _signal.signal(getattr(_signal, name), _early)
-    from .interrupts import Interrupted, install
+    from .interrupts import Interrupted, ignore_further, install
 
-    install()
     try:
+        install()
         from .cli import run
     except Interrupted as e:
         sys.stderr.write(f"interrupted: {e.name}; nothing was written\n")
         sys.exit(e.exit_code)
-    sys.exit(run(sys.argv[1:]))
+    try:
+        code = run(sys.argv[1:])
+        ignore_further()  # the work is done: a signal from now on cannot change what it left, nor its status
+    except Interrupted as e:  # in run's first instants (its imports), before its own handler is in place
+        ignore_further()
+        sys.stderr.write(f"interrupted: {e.name}; stopped without leaving anything half-written\n")
+        code = e.exit_code
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,40 @@ def test_signals_at_random_moments_leave_the_project_or_nothing(tmp_path, refere
         assert clean, (trial, sig, rc, err, sorted(str(p.relative_to(base)) for p in base.rglob("*"))[:10])
 
 
+@pytest.mark.parametrize("where", ["run-first-instants", "run-last-instant"])
+def test_a_signal_outside_the_commands_handler_is_one_line_and_its_status(monkeypatch, capsys, where):
+    """The instants around ``cli.run``'s own handler (its imports before it, its return) belong to ``__main__``:
+    one line and 128+N, never a traceback (seen once in the random-moment test above: SIGHUP while typer
+    loaded, exit 1 with a trace); and once the run is over, later signals are ignored until the exit."""
+    from scaffold import __main__ as entry
+    from scaffold import cli, interrupts
+
+    def interrupted() -> bool:
+        raise interrupts.Interrupted(signal.SIGHUP)
+
+    def returning(argv: list[str]) -> int:
+        signal.raise_signal(signal.SIGHUP)  # as the run returns, after its own handler
+        return 0
+
+    if where == "run-first-instants":
+        monkeypatch.setattr(cli, "_standard_streams", interrupted)
+    else:
+        monkeypatch.setattr(cli, "run", returning)
+    monkeypatch.setattr(sys, "argv", ["scaffold", "--version"])
+    monkeypatch.setattr(interrupts, "_raised", None)
+    before = {sig: signal.getsignal(sig) for sig in interrupts.HANDLED}
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            entry.main()
+        after = {sig: signal.getsignal(sig) for sig in interrupts.HANDLED}
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    assert stopped.value.code == 128 + signal.SIGHUP
+    assert capsys.readouterr().err == "interrupted: SIGHUP; stopped without leaving anything half-written\n"
+    assert set(after.values()) == {signal.SIG_IGN}
+
+
 def test_sigkill_leaves_nothing_a_later_run_does_not_sweep(tmp_path, reference):
     """SIGKILL cannot be handled: what it leaves is the temporary folder, and the next run removes it."""
     for trial in range(5):
