@@ -123,6 +123,7 @@ def test_lock_for_another_platform_from_here(tmp_path, platform, python):
         # pandas/numpy wheels are chosen for macOS: the tree has no Linux-only package such as nvidia-*
         assert "nvidia-" not in lock_text
     assert [p.name for p in path.iterdir() if p.name.startswith(".requirements.lock")] == []
+    assert Path(result.path).stat().st_mode & 0o777 == 0o644  # readable as any file the project holds, not 0600
 
 
 @pytest.mark.network
