@@ -48,6 +48,10 @@ WORKFLOW = ".github/workflows/ci.yml"
 # a two-letter name, a common one, a long one, and the longest allowed (64 characters).
 NAMES = ("Ab", "Churn Model", "Customer Lifetime Value Forecasting", " ".join(["Abcdefghij"] * 6)[:64])
 
+# One worker for the module (xdist_group): every judge reads the same renders (the module fixture), which took
+# 12.5 s on each of the three workers that ran one of its tests (2026-12-01).
+pytestmark = pytest.mark.xdist_group("rendered")
+
 
 @dataclass(frozen=True)
 class Case:

@@ -18,7 +18,9 @@ import yaml
 
 import scaffold
 
-pytestmark = [pytest.mark.e2e, pytest.mark.network]
+# One worker for the module (xdist_group): its tests share one `uv sync` (the module fixture), which every worker
+# that ran one of them would otherwise repeat.
+pytestmark = [pytest.mark.e2e, pytest.mark.network, pytest.mark.xdist_group("tooling")]
 
 PYPI_PROBE = "https://pypi.org/simple/ruff/"
 
