@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from .errors import UsageError
-from .models import FRAMEWORK_IDS, SITUATION, Catalog, Change, Profile, Ranked, Recommendation
+from .models import FRAMEWORK_IDS, SITUATION, Catalog, Change, Framework, Profile, Ranked, Recommendation, Rule
 
 
 def make_profile(
@@ -51,12 +51,36 @@ def make_profile(
     return Profile(needs=need_set, **values)
 
 
+def _matched(fw: Framework, profile: Profile) -> list[Rule]:
+    """The rules whose every condition ``profile`` meets (:meth:`Profile.matches`, as one subset test)."""
+    answers = _answers(profile)
+    return [rule for rule in fw.rules if answers.issuperset(rule.when)]
+
+
+def _answers(profile: Profile) -> frozenset[tuple[str, str | None]]:
+    """Every (option, value) pair that ``profile.matches``: its answers, each need as ("need", need)."""
+    pairs: list[tuple[str, str | None]] = [(o, getattr(profile, o)) for o in SITUATION if o != "need"]
+    return frozenset(pairs + [("need", need) for need in profile.needs])
+
+
+def _standing(profile: Profile, catalog: Catalog) -> list[tuple[bool, float, int, str]]:
+    """(unfit for the task, -score, catalog position, id) per framework, best first: the order :func:`_score`
+    gives, without building its records (``rank`` asks this for every single change of the profile)."""
+    standing = []
+    for position, fid in enumerate(FRAMEWORK_IDS):
+        fw = catalog.get(fid)
+        score = round(fw.base_score + sum(rule.score for rule in _matched(fw, profile)), 2)
+        standing.append((profile.task in fw.unfit, -score, position, fid))
+    standing.sort()
+    return standing
+
+
 def _score(profile: Profile, catalog: Catalog) -> list[Ranked]:
     """Every framework scored for ``profile``, best first (task fit, then score, then the catalog's order)."""
     ranked = []
     for fid in FRAMEWORK_IDS:
         fw = catalog.get(fid)
-        matched = [rule for rule in fw.rules if all(profile.matches(o, v) for o, v in rule.when)]
+        matched = _matched(fw, profile)
         score = fw.base_score + sum(rule.score for rule in matched)
         # Strongest first; ties keep the catalog's order so output never depends on set iteration.
         strongest = sorted(matched, key=lambda r: -abs(r.score))
@@ -93,10 +117,6 @@ def _changes(profile: Profile) -> Iterator[tuple[int, tuple[tuple[str, str], ...
             yield 2, (("need", need),), replace(profile, needs=profile.needs | {need})
 
 
-def _margin(ranking: list[Ranked]) -> float:
-    return ranking[0].score - ranking[1].score if len(ranking) > 1 else 0.0
-
-
 def rank(profile: Profile, catalog: Catalog) -> Recommendation:
     """Score every framework of the catalog for ``profile``, best first, deterministically.
 
@@ -109,12 +129,13 @@ def rank(profile: Profile, catalog: Catalog) -> Recommendation:
     top = ranking[0].framework
     best_change: dict[str, tuple[tuple[int, float], Change]] = {}
     for kind, change, changed in _changes(profile):
-        after = _score(changed, catalog)
-        winner = after[0]
-        key = (kind, -_margin(after))
-        entry = Change(change, winner.framework, winner.name)
-        slot = top if winner.framework != top else None  # what changes the top pick's answer
-        for name in filter(None, (slot, winner.framework if winner.framework != top else None)):
+        after = _standing(changed, catalog)
+        winner = after[0][3]
+        margin = after[1][1] - after[0][1] if len(after) > 1 else 0.0  # the winner's lead
+        key = (kind, -margin)
+        entry = Change(change, winner, catalog.get(winner).name)
+        slot = top if winner != top else None  # what changes the top pick's answer
+        for name in filter(None, (slot, winner if winner != top else None)):
             if name not in best_change or key < best_change[name][0]:
                 best_change[name] = (key, entry)
     out = [replace(r, would_change=best_change[r.framework][1]) if r.framework in best_change else r for r in ranking]
