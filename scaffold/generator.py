@@ -7,7 +7,8 @@ Nothing is written until every input has been validated, and a failed render lea
 
 May import: ``scaffold.models``, ``errors``, ``pins`` (exact pins for the record), ``locking`` (the lock file's
 names), ``base_record``, ``interrupts``, ``atomic`` (every file it replaces) and ``_paths``; cookiecutter and
-jinja2 only inside the functions that render. Never the catalog, the recommender or the machine probes: what it writes is decided upstream.
+jinja2 only inside the functions that render. Never the catalog, the recommender or the machine probes: what it
+writes is decided upstream.
 """
 
 from __future__ import annotations

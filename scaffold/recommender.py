@@ -51,37 +51,40 @@ def make_profile(
     return Profile(needs=need_set, **values)
 
 
-def _matched(fw: Framework, profile: Profile) -> list[Rule]:
-    """The rules whose every condition ``profile`` meets (:meth:`Profile.matches`, as one subset test)."""
-    answers = _answers(profile)
-    return [rule for rule in fw.rules if answers.issuperset(rule.when)]
-
-
 def _answers(profile: Profile) -> frozenset[tuple[str, str | None]]:
     """Every (option, value) pair that ``profile.matches``: its answers, each need as ("need", need)."""
     pairs: list[tuple[str, str | None]] = [(o, getattr(profile, o)) for o in SITUATION if o != "need"]
     return frozenset(pairs + [("need", need) for need in profile.needs])
 
 
+def _matched(fw: Framework, answers: frozenset[tuple[str, str | None]]) -> list[Rule]:
+    """The rules whose every condition holds (:meth:`Profile.matches`, as one subset test of :func:`_answers`)."""
+    return [rule for rule in fw.rules if answers.issuperset(rule.when)]
+
+
+def _points(fw: Framework, matched: list[Rule]) -> float:
+    return round(fw.base_score + sum(rule.score for rule in matched), 2)
+
+
 def _standing(profile: Profile, catalog: Catalog) -> list[tuple[bool, float, int, str]]:
     """(unfit for the task, -score, catalog position, id) per framework, best first: the order :func:`_score`
     gives, without building its records (``rank`` asks this for every single change of the profile)."""
+    answers = _answers(profile)
     standing = []
     for position, fid in enumerate(FRAMEWORK_IDS):
         fw = catalog.get(fid)
-        score = round(fw.base_score + sum(rule.score for rule in _matched(fw, profile)), 2)
-        standing.append((profile.task in fw.unfit, -score, position, fid))
+        standing.append((profile.task in fw.unfit, -_points(fw, _matched(fw, answers)), position, fid))
     standing.sort()
     return standing
 
 
 def _score(profile: Profile, catalog: Catalog) -> list[Ranked]:
     """Every framework scored for ``profile``, best first (task fit, then score, then the catalog's order)."""
+    answers = _answers(profile)
     ranked = []
     for fid in FRAMEWORK_IDS:
         fw = catalog.get(fid)
-        matched = _matched(fw, profile)
-        score = fw.base_score + sum(rule.score for rule in matched)
+        matched = _matched(fw, answers)
         # Strongest first; ties keep the catalog's order so output never depends on set iteration.
         strongest = sorted(matched, key=lambda r: -abs(r.score))
         reasons = [r.text for r in strongest if r.kind == "reason"]
@@ -89,7 +92,7 @@ def _score(profile: Profile, catalog: Catalog) -> list[Ranked]:
         ranked.append(Ranked(
             framework=fid,
             name=fw.name,
-            score=round(score, 2),
+            score=_points(fw, matched),
             reasons=tuple(reasons) or (fw.summary,),
             cautions=tuple(dict.fromkeys([*cautions, *fw.cautions])),
             starter=fw.starter,

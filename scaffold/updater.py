@@ -18,8 +18,8 @@ treated as changed by the user, so nothing is overwritten silently. Applying is 
 is first copied into ``.scaffold/update/backup`` with a journal; an error or a signal restores them, and an
 update that was killed outright is rolled back by the next ``scaffold update`` before it does anything else.
 
-May import: ``scaffold.errors``, ``interrupts`` (signals roll back, as under the command), ``atomic`` and ``base_record``
-(the snapshot format it merges against) at the top;
+May import: ``scaffold.errors``, ``interrupts`` (signals roll back, as under the command), ``atomic`` and
+``base_record`` (the snapshot format it merges against) at the top;
 ``scaffold.models`` and ``scaffold.api.generate`` inside :func:`update` (the new render goes through the same
 path as ``scaffold new``); git (a subprocess) and ``merge3`` for merging. It reads ``.scaffold.json`` as
 :func:`scaffold.generator.build_record` writes it.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.atomic import write_atomic
 from scaffold.catalog import default_catalog
 from scaffold.maintain import ProofReport, claimed_combinations, format_table, pins_for, prove_pins
 from scaffold.models import Catalog, Machine, PinSet, Release, Variant
@@ -142,9 +143,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_suffix(".part")
-    part.write_bytes(data)
-    part.replace(path)
+    write_atomic(path, data)
 
 
 def _read_shared(path: Path, *, wait: float) -> ProofReport | None:
