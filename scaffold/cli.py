@@ -266,8 +266,8 @@ def new(
     for warning in pins.warnings:
         typer.echo(f"warning: {warning}", err=True)
     verb = "Would write" if dry_run else "Created"
-    typer.echo(f"{verb} {project.path} ({project.starter}: {project.framework} {pins.framework_version}, "
-               f"{pins.target.name}, {pins.target.platform}, Python {pins.target.python})")
+    typer.echo(f"{verb} {project.path} ({project.starter} for {project.task}: {project.framework} "
+               f"{pins.framework_version}, {pins.target.name}, {pins.target.platform}, Python {pins.target.python})")
     if pins.download is not None:
         typer.echo(f"Installing its pins downloads {pins.download.human()} ({pins.download.packages} packages, "
                    f"measured {pins.download.measured})")
@@ -318,6 +318,7 @@ def frameworks(as_json: bool = typer.Option(False, "--json", help="print JSON fo
     for f in items:
         versions = ", ".join(f.versions) or "(no releases pinned yet)"
         typer.echo(f"{f.id:<11} {f.name:<17} starter: {f.starter}")
+        typer.echo(f"{'':<11} tasks: {', '.join(f.tasks)}")
         typer.echo(f"{'':<11} releases: {versions}")
         typer.echo(f"{'':<11} targets: {', '.join(f.targets) or '-'}; python: {', '.join(f.pythons) or '-'}")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +291,14 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
                                hints=names, marks={ids[0]: "recommended"})
         asked.append("framework")
     fw = catalog.get(framework)
+    if profile.task not in fw.tasks and "task" not in given:  # a task given on the command line is checked later
+        if len(fw.tasks) == 1:
+            _echo(f"Task: {fw.tasks[0]} (the only one the {fw.starter} starter serves)")
+            task = fw.tasks[0]
+        else:
+            task = ask_choice("Task", "what the project does", fw.tasks, fw.tasks[0])
+            asked.append("task")
+        profile = replace(profile, task=task)
 
     from .hardware import detect
 
@@ -347,6 +355,7 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
     _echo()
     _echo("Summary:")
     rows = [("name", f"{name} (folder {slug}/)"), ("framework", f"{fw.name} {pins.framework_version} ({fw.starter})"),
+            ("task", profile.task or fw.tasks[0]),
             ("target", f"{pins.target.name}, {pins.target.platform}, Python {pins.target.python}")]
     rows += [(k.replace("_", " "), v) for k, v in options.items()]
     situation = profile.as_dict()

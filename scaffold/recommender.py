@@ -1,7 +1,7 @@
 """Rank the frameworks for a situation. Pure: a Profile and a Catalog in, a Recommendation out.
 
-Task fit decides first: a framework whose catalog entry says it cannot do the situation's task well
-(``recommend.unfit``) never ranks above one that can. Then the score: each framework starts at its
+Task fit decides first: a framework whose starter does not serve the situation's task (it is not in its
+catalog entry's ``recommend.tasks``) never ranks above one whose starter does. Then the score: each framework starts at its
 ``base``; every rule whose conditions all hold adds its score and contributes its sentence as a reason
 (positive) or a caution (negative). A left-out option matches no rule, so it weighs neither way. Each
 ranked framework also carries the smallest change of the situation that would change the answer,
@@ -62,18 +62,23 @@ def _matched(fw: Framework, answers: frozenset[tuple[str, str | None]]) -> list[
     return [rule for rule in fw.rules if answers.issuperset(rule.when)]
 
 
+def _fits(fw: Framework, profile: Profile) -> bool:
+    """The framework's starter serves the profile's task (every framework fits a profile without one)."""
+    return profile.task is None or profile.task in fw.tasks
+
+
 def _points(fw: Framework, matched: list[Rule]) -> float:
     return round(fw.base_score + sum(rule.score for rule in matched), 2)
 
 
 def _standing(profile: Profile, catalog: Catalog) -> list[tuple[bool, float, int, str]]:
-    """(unfit for the task, -score, catalog position, id) per framework, best first: the order :func:`_score`
+    """(not fit for the task, -score, catalog position, id) per framework, best first: the order :func:`_score`
     gives, without building its records (``rank`` asks this for every single change of the profile)."""
     answers = _answers(profile)
     standing = []
     for position, fid in enumerate(FRAMEWORK_IDS):
         fw = catalog.get(fid)
-        standing.append((profile.task in fw.unfit, -_points(fw, _matched(fw, answers)), position, fid))
+        standing.append((not _fits(fw, profile), -_points(fw, _matched(fw, answers)), position, fid))
     standing.sort()
     return standing
 
@@ -96,7 +101,7 @@ def _score(profile: Profile, catalog: Catalog) -> list[Ranked]:
             reasons=tuple(reasons) or (fw.summary,),
             cautions=tuple(dict.fromkeys([*cautions, *fw.cautions])),
             starter=fw.starter,
-            fits_task=profile.task not in fw.unfit,
+            fits_task=_fits(fw, profile),
             matched=tuple(strongest),
         ))
     order = {fid: i for i, fid in enumerate(FRAMEWORK_IDS)}

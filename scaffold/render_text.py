@@ -50,7 +50,7 @@ def recommendation_text(result: Recommendation, width: int = 80, *, explain: boo
             if not r.fits_task:
                 task = result.profile.task or ""
                 why = next((rule.text for rule in r.matched if rule.when == (("task", task),)), "")
-                text = f"not for {task}: {why}"
+                text = f"not for {task}: {why or 'its starter does not serve this task'}"
             else:
                 text = r.reasons[0]
             indent = " " * min(len(head), 6)

@@ -61,7 +61,8 @@ def test_new_json_and_files(tmp_path):
                                  str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"path", "framework", "starter", "target", "platform", "python", "pins", "next_steps"}
+    assert set(data) == {"path", "framework", "starter", "task", "target", "platform", "python", "pins", "next_steps"}
+    assert data["task"] == "tabular-classification"  # the framework's first task
     assert data["path"] == str(tmp_path / "churn-model") and data["starter"] == "sklearn-pipeline"
     assert "pip install -r requirements.txt" in data["next_steps"]
 
@@ -175,12 +176,13 @@ def test_an_empty_output_dir_is_an_error(tmp_path):
 def test_identifiers_are_matched_whatever_their_case(tmp_path):
     """The rule (README): framework, target, platform, starter options and situation values ignore case."""
     result = run("new", "Demo", "-f", "PyTorch", "-t", "CPU", "--platform", "Linux-x86_64", "--python", "3.12",
-                 "--task", "Images", "--json", "-o", str(tmp_path))
+                 "--task", "Tabular-Classification", "--json", "-o", str(tmp_path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["framework"], data["target"], data["platform"]) == ("pytorch", "cpu", "linux-x86_64")
     record = json.loads((tmp_path / "demo" / ".scaffold.json").read_text())
-    assert record["framework"] == "pytorch" and record["answers"]["situation"] == {"task": "images"}
+    assert record["framework"] == "pytorch" and record["answers"]["situation"] == {"task": "tabular-classification"}
+    assert record["task"] == "tabular-classification"
 
 
 def test_a_short_framework_version_says_what_it_matched(tmp_path):

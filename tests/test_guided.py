@@ -229,12 +229,13 @@ def test_completion_offers_the_contract_identifiers(tmp_path: Path) -> None:
 def test_the_case_rule_identifiers_in_any_case_mean_the_lowercase_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Case Demo", "--framework", "Keras", "--target",
-                             "CPU", "--backend", "Torch", "--task", "Images", "--need", "Custom-Layers", "--no-input",
+                             "CPU", "--backend", "Torch", "--task", "Tabular-Classification", "--need", "Custom-Layers", "--no-input",
                              "-o", str(out)], capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     assert result.returncode == 0, result.stderr
     record = json.loads((out / "case-demo" / ".scaffold.json").read_text())
     assert (record["framework"], record["target"], record["answers"]["backend"]) == ("keras", "cpu", "torch")
-    assert record["answers"]["situation"] == {"task": "images", "need": ["custom-layers"]}
+    assert record["task"] == "tabular-classification"
+    assert record["answers"]["situation"] == {"task": "tabular-classification", "need": ["custom-layers"]}
     bad = subprocess.run([sys.executable, "-m", "scaffold", "recommend", "--Task", "images"], capture_output=True,
                          text=True, env=_env(tmp_path), timeout=60)
     assert bad.returncode == 2  # option names are exact; only the values are identifiers
@@ -273,6 +274,7 @@ def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path
     child.expect("exists and is not empty")
     child.send("\x15")
     child.sendline("Fresh")
+    _ask(child, "Task", "")  # Enter: the starter's first task
     _ask(child, "Go on", "")
     _ask(child, "Set up", "")  # Enter: yes
     # Offline with an empty uv cache the install cannot succeed: the step is named, the project kept.
