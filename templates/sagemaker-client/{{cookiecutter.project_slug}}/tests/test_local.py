@@ -413,6 +413,9 @@ def test_raw_table_with_categories_dates_gaps_and_an_id(tmp_path: Path, capsys: 
     predicted = read_rows(out)
     assert [row["id"] for row in predicted] == [row["id"] for row in fresh]
     assert {"prediction", "proba_high", "proba_low"} <= set(predicted[0])
+    words = write_rows(tmp_path / "words.csv", [dict(row, size="big") for row in fresh], ["size", "colour", "bought"])
+    assert run(config, "predict", "--data", str(words), "--output", str(out), "--model-dir", str(model)) == 2
+    assert "column 'size' holds numbers in the model's training data but none here" in one_error_line(capsys)
     labelled = write_rows(tmp_path / "labelled.csv", fresh, ["id", "size", "colour", "bought", "label"])
     assert run(config, "evaluate", "--data", str(labelled), "--model-dir", str(model)) == 0
     assert json.loads((tmp_path / "metrics.json").read_text())["values_unseen"] == 5

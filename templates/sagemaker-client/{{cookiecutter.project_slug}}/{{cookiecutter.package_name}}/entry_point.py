@@ -218,6 +218,12 @@ def _numbers(table: Table, name: str) -> np.ndarray:
     cells = table.column(name)
     values = [_number(cell) for cell in cells]
     bad = [cell for cell, value in zip(cells, values, strict=True) if value is None]
+    if bad and len(bad) == sum(not _missing(cell) for cell in cells):
+        # Training types a column as numbers only when most cells are: this is a table to score.
+        raise TableError(
+            f"{table.source}: column {name!r} holds numbers in the model's training data but none here "
+            f"(e.g. {bad[0]!r})"
+        )
     if bad:
         log.warning(
             "column %r: %d of %d values are not numbers (e.g. %r); they are read as missing",
