@@ -31,6 +31,12 @@ from .models import QUESTION_HINTS, SITUATION, VALUE_HINTS, Machine, PinSet, Pro
 SKIP = "skip"
 
 
+class Declined(ScaffoldError):
+    """Raised when: the person answered no at the summary; nothing was written, and that is no failure (exit 0)."""
+
+    exit_code = 0
+
+
 class Cancelled(ScaffoldError):
     """Raised when: the person pressed Ctrl-C (exit 130) or Ctrl-D (exit 1) at a question; nothing was written."""
 
@@ -87,9 +93,8 @@ def match_choice(answer: str, choices: Sequence[str], default: str | None) -> st
 def match_many(answer: str, choices: Sequence[str]) -> tuple[str, ...]:
     """Several choices at once, separated by commas or spaces; empty is none."""
     parts = [p for p in answer.replace(",", " ").split() if p]
-    if any(p.lower() == SKIP for p in parts):
-        return ()
-    return tuple(dict.fromkeys(match_choice(p, choices, None) for p in parts))
+    chosen = tuple(dict.fromkeys(match_choice(p, choices, None) for p in parts))  # every part checked, as typed
+    return () if SKIP in chosen else chosen  # skip, by its name or its number, means none
 
 
 def _ask_text(message: str, check: Callable[[str], Any], choices: Iterable[str] = ()) -> Any:
@@ -369,7 +374,7 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
     go = ask_choice("Go on", "list the files it would write" if dry_run else "generate this project",
                     ("yes", "no"), "yes")
     if go == "no":
-        raise Cancelled(1, "not generated (answered no); nothing was written")
+        raise Declined("not generated (answered no); nothing was written")
     if not setup and not dry_run and "setup" not in given:
         size = f"; its pins download {pins.download.human()}" if pins.download else ""
         setup = ask_choice("Set up", f"create .venv, install the pins and train once now{size}",

@@ -127,6 +127,9 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, argv, message
     result = run(*argv, *(["--output-dir", str(tmp_path)] if argv[0] == "new" and len(argv) > 1 else []), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
+    if "--json" in argv:  # asked for JSON, the failure is JSON too
+        assert len(lines) == 1 and json.loads(lines[0])["exit_code"] == 2, result.stderr
+        lines = ["error: " + json.loads(lines[0])["error"]]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert snapshot(tmp_path) == before

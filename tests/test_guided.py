@@ -170,7 +170,8 @@ def test_no_input_never_prompts_and_needs_the_name(tmp_path: Path) -> None:
     assert child.logfile_read.text.strip().splitlines() == [
         "error: missing the project NAME: scaffold new NAME [options] (at a terminal, without --no-input, it is asked)"]
     child = _spawn(tmp_path, "--json", "-o", str(tmp_path / "out"))
-    assert _finish(child) == 2 and child.logfile_read.text.startswith("error: missing the project NAME")
+    assert _finish(child) == 2  # with --json the one line is JSON
+    assert json.loads(child.logfile_read.text)["error"].startswith("missing the project NAME")
     child = _spawn(tmp_path, "Quiet", "--no-input", "--dry-run", "-o", str(tmp_path / "out"))
     assert _finish(child) == 0
     assert "?" not in child.logfile_read.text.split("Would write")[0]
@@ -254,11 +255,27 @@ def test_tab_completes_a_name_at_the_question(tmp_path: Path) -> None:
     _ask(child, "Framework", "")
     _ask(child, "Target", "cpu")
     _ask(child, "Go on", "no")
-    assert _finish(child) == 1
+    assert _finish(child) == 0  # declining is an answer, not a failure
     shown = child.logfile_read.text
     assert "situation:  experience beginner, math weak, task tabular-classification" in shown
-    assert shown.rstrip().endswith("failed: not generated (answered no); nothing was written")
-    assert not (tmp_path / "o").exists()
+    assert shown.rstrip().endswith("Not generated (answered no); nothing was written.")
+    assert "failed" not in shown and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("answer", ["9", "6, 9", "Skip"])
+def test_skip_by_its_number_at_the_multi_select_means_no_need(tmp_path: Path, answer: str) -> None:
+    """The number shown beside `skip` is skip, alone or with others: the answers so far are kept, never an error."""
+    child = _spawn(tmp_path, "Skipper", "--dry-run", "--experience", "beginner", "--math", "weak", "--task",
+                   "tabular-classification", "--data-size", "small", "--infra", "laptop", "--time-frame", "days",
+                   "--goal", "learning", "-o", str(tmp_path / "o"))
+    child.expect(r"\b9\. skip")
+    _ask(child, "Need", answer)
+    _ask(child, "Framework", "")
+    _ask(child, "Target", "cpu")
+    _ask(child, "Go on", "no")
+    assert _finish(child) == 0, child.logfile_read.text
+    shown = child.logfile_read.text
+    assert "not allowed" not in shown and "need" not in shown.split("Summary:")[1].split("Go on")[0]
 
 
 def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path) -> None:
