@@ -259,9 +259,7 @@ def new(
         profile = _profile(experience, math, task, data_size, infra, time_frame, goal, need)
         interactive = not no_input and not as_json and _isatty(sys.stdin) and _isatty(sys.stdout)
         if interactive:
-            from .guided import given_on_command_line, guide
-
-            from .guided import Declined
+            from .guided import Declined, given_on_command_line, guide
 
             try:
                 chosen = guide(name=name, framework=framework, framework_version=framework_version, target=target,
