@@ -305,7 +305,8 @@ def _auto(machine: Machine, platform: str, catalog: Catalog) -> tuple[targets.Ta
                                            "CPU. Update the driver, then `scaffold update --target auto` to use the GPU")
     if machine.accelerator == "mps" and platform == "macos-arm64":
         return targets.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
-    return targets.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
+    return targets.TargetSpec("cpu"), ("auto: no supported GPU found; pinned for the CPU "
+                                    "(for another machine's GPU, give --target cuda or rocm)")
 
 
 def _gpu_label(machine: Machine) -> str:

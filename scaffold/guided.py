@@ -176,18 +176,30 @@ def _taken(output_dir: str | Path, name: str, force: bool) -> str | None:
     return None
 
 
-def _ask_name(output_dir: str | Path, force: bool) -> str:
-    from .naming import slugify
+def _name_problem(name: str, frameworks: Sequence[Any], catalog: Any) -> str | None:
+    """Why ``name`` cannot name a project of any of ``frameworks`` (the rules of ``scaffold new``), else None."""
+    from .naming import check_collisions, slugify
 
+    try:
+        slug, package = slugify(name)
+    except ScaffoldError as e:
+        return str(e).splitlines()[0]
+    problems = []
+    for fw in frameworks:
+        try:
+            check_collisions(slug, package, fw, catalog)
+        except ScaffoldError as e:
+            problems.append(str(e).splitlines()[0])
+    # Refused only when no framework still to choose could take it; the chosen one's rules are checked again.
+    return problems[0] if problems and len(problems) == len(frameworks) else None
+
+
+def _ask_name(output_dir: str | Path, force: bool, frameworks: Sequence[Any], catalog: Any) -> str:
     def parse(text: str) -> str:
         name = text.strip()
         if not name:
             raise ValueError("a name is needed, e.g. Churn Model (its folder is churn-model)")
-        try:
-            slugify(name)
-        except ScaffoldError as e:
-            raise ValueError(str(e).splitlines()[0]) from None
-        problem = _taken(output_dir, name, force)
+        problem = _name_problem(name, frameworks, catalog) or _taken(output_dir, name, force)
         if problem:
             raise ValueError(problem)
         return name
@@ -278,8 +290,9 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
     if framework is not None:
         catalog.framework(framework)
     asked: list[str] = []
+    candidates = [catalog.framework(framework)] if framework is not None else list(catalog.frameworks.values())
     if name is None:
-        name = _ask_name(output_dir, force)
+        name = _ask_name(output_dir, force, candidates, catalog)
         asked.append("name")
     elif (problem := _taken(output_dir, name, force)) is not None:
         raise DestinationError(problem)  # before any question: no answer would be used
@@ -296,6 +309,10 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
                                hints=names, marks={ids[0]: "recommended"})
         asked.append("framework")
     fw = catalog.get(framework)
+    if "name" in asked and _name_problem(name, [fw], catalog):  # a name another framework could take, not this one
+        _echo()
+        _echo(f"The name {name!r} cannot name a {fw.name} project: {_name_problem(name, [fw], catalog)}")
+        name = _ask_name(output_dir, force, [fw], catalog)
     if profile.task not in fw.tasks and "task" not in given:  # a task given on the command line is checked later
         if len(fw.tasks) == 1:
             _echo(f"Task: {fw.tasks[0]} (the only one the {fw.starter} starter serves)")
@@ -321,8 +338,6 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
         reason = next((n for n in proposal.notes if n.startswith("auto:")), "")
         proposed = proposal.target.name
         _echo(f"Proposed target: {proposed}" + (f" ({reason.removeprefix('auto: ')})" if reason else ""))
-        choices = list(dict.fromkeys([proposed, "cpu", *sorted(fw.targets, key=_target_order)]))
-
         def target_problem(t: str) -> str | None:
             try:
                 resolve(t, options)
@@ -330,11 +345,18 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
                 return str(e).splitlines()[0]
             return None
 
-        picked = ask_choice("Target", "the hardware the pins are for", choices, proposed,
-                            marks={proposed: "detected"}, check=target_problem)
+        # Only the targets this platform and Python can have (no mps on Linux): a choice offered is one that works.
+        choices = [t for t in dict.fromkeys([proposed, "cpu", *sorted(fw.targets, key=_target_order)])
+                   if t == proposed or target_problem(t) is None]
+        if len(choices) == 1:
+            _echo(f"Target: {proposed} (the only one here)")
+            picked = proposed
+        else:
+            picked = ask_choice("Target", "the hardware the pins are for", choices, proposed,
+                                marks={proposed: "detected"}, check=target_problem)
+            asked.append("target")
         # The proposal itself is recorded as `auto`: the project then says it was matched to this machine.
         target = "auto" if picked == proposed else picked
-        asked.append("target")
 
     accelerator = resolve(target, options).target.accelerator
     for key, opt in fw.options.items():
