@@ -434,8 +434,11 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
     from .hardware import detect as probe
 
     machine = probe()
+    downloads = _downloads(machine)
     if as_json:
-        typer.echo(json.dumps(machine.as_dict(), indent=2))
+        sizes = {fid: [{"target": target, "bytes": d.bytes if d else None, "packages": d.packages if d else None}
+                       for target, d in builds] for fid, builds in downloads.items()}
+        typer.echo(json.dumps({**machine.as_dict(), "downloads": sizes}, indent=2))
         return
     for key, value in machine.as_dict().items():
         if key == "gpus":  # one line per GPU: what `auto` matches builds against
@@ -444,30 +447,33 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
                 typer.echo(f"gpu {i}: {gpu['name']}, {gpu['memory']}{cap}")
         elif isinstance(value, list):
             typer.echo(f"{key}: {', '.join(map(str, value))}")
-        else:
+        elif value not in (None, ""):  # a fact this machine does not have (no accelerator version) is left out
             typer.echo(f"{key}: {value}")
-    for line in _download_advice(machine):
-        typer.echo(line)
+    for fid, builds in downloads.items():
+        shown = [f"{target}: {d.human() if d else 'size not measured'}" for target, d in builds]
+        typer.echo(f"download ({fid}): " + "; ".join(shown))
 
 
-def _download_advice(machine) -> list[str]:
-    """What the GPU frameworks' builds for this machine download, so a person can weigh the choice first."""
+def _downloads(machine) -> dict[str, list[tuple[str, Any]]]:
+    """What the builds of each framework that runs on a local GPU download here (``auto``'s, then the CPU's), so a
+    person can weigh the choice first. Which frameworks those are is the catalog's (not cpu_only, not remote)."""
     from .api import resolve_pins
+    from .catalog import default_catalog
 
-    lines = []
-    for fid in ("pytorch", "tensorflow", "keras"):
-        seen = []
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for fid, fw in default_catalog().frameworks.items():
+        if fw.cpu_only or fw.remote_accelerator:
+            continue
+        seen: dict[str, Any] = {}  # target -> its Download (None: not measured)
         for target in ("auto", "cpu"):
             try:
                 pins = resolve_pins(fid, target=target, machine=machine, platform=machine.platform)
             except ScaffoldError:
                 continue
-            entry = f"{pins.target.name}: {pins.download.human() if pins.download else 'size not measured'}"
-            if entry not in seen:
-                seen.append(entry)
+            seen.setdefault(pins.target.name, pins.download)
         if seen:
-            lines.append(f"download ({fid}): " + "; ".join(seen))
-    return lines
+            out[fid] = list(seen.items())
+    return out
 
 
 catalog_app = typer.Typer(name="catalog", help="Maintainer commands for the framework catalog.",
