@@ -345,8 +345,12 @@ def class_labels(table: Table, target: str) -> np.ndarray:
                 "not classes: generate a regression project (scaffold new NAME --framework sagemaker "
                 "--task tabular-regression) or train with --task regression"
             )
-        # 1.0 and 1 are one class (an integer column with gaps comes out of Parquet as floats).
-        labels = np.array([str(int(value)) for value in numbers], dtype=object)  # type: ignore[arg-type]
+        # 1.0 and 1 are one class (an integer column with gaps comes out of Parquet as floats); other
+        # spellings ("01") are the data's own labels and stay as they are.
+        labels = np.array(
+            [str(int(value)) if "." in label else label for label, value in zip(labels, numbers, strict=True)],  # type: ignore[arg-type]
+            dtype=object,
+        )
         distinct = len(set(labels.tolist()))
         if distinct > MANY_CLASSES:
             log.warning(
