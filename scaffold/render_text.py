@@ -26,7 +26,7 @@ def _bar(score: float, low: float, high: float, length: int) -> str:
     return "#" * filled + "." * (length - filled)
 
 
-def recommendation_text(result: Recommendation, width: int = 80, *, explain: bool = False) -> str:
+def recommendation_text(result: Recommendation, width: int = 80, *, explain: bool = False, start: bool = True) -> str:
     """The recommendation as a person reads it: the top pick with its reasons, cautions and what would change
     it, then each other framework as one entry (name, score bar, its single strongest reason)."""
     width = max(width, _MIN_WIDTH)
@@ -40,7 +40,9 @@ def recommendation_text(result: Recommendation, width: int = 80, *, explain: boo
         lines += _wrap("What would change it:", width, "  ", "    ")
         for change in best.changes[:3]:
             lines += _wrap(change.text, width, "    - ", "      ")
-    lines += _wrap(f"Start: scaffold new NAME --framework {best.framework}", width, "  ", "    ")
+    if start:  # the command to run next (not inside the guided path, whose next question is the framework)
+        task = f" --task {result.profile.task}" if result.profile.task and best.fits_task else ""
+        lines += _wrap(f"Start: scaffold new NAME --framework {best.framework}{task}", width, "  ", "    ")
     others = result.ranking[1:]
     if others:
         lines += ["", "Others:"]

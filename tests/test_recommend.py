@@ -306,3 +306,11 @@ def test_what_would_change_it_never_sets_the_task_and_the_bars_never_rise(answer
     bars = [m.group(1).count("#") for m in re.finditer(r"^\d\. .*? ([#.]{10})( |$)", recommendation_text(result, 100),
                                                             re.M)]
     assert len(bars) == len(result.ranking) - 1 and bars == sorted(bars, reverse=True), bars
+
+
+def test_the_start_line_names_the_task_and_the_wizard_prints_none():
+    from scaffold.render_text import recommendation_text
+
+    result = recommend(task="tabular-regression", experience="beginner")
+    assert "Start: scaffold new NAME --framework sklearn --task tabular-regression" in recommendation_text(result)
+    assert "Start:" not in recommendation_text(result, start=False)
