@@ -302,7 +302,7 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
         asked += situation_asked
         ranking = rank(profile, catalog)
         _echo()
-        _echo(recommendation_text(ranking, shutil.get_terminal_size((80, 24)).columns))
+        _echo(recommendation_text(ranking, shutil.get_terminal_size((80, 24)).columns, start=False))
         ids = [r.framework for r in ranking.ranking]
         names = {r.framework: r.name for r in ranking.ranking}
         framework = ask_choice("Framework", "which one to generate (the recommended one is the default)", ids, ids[0],
