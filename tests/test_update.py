@@ -174,22 +174,38 @@ def test_retarget_cpu_to_cuda_and_back_keeps_the_users_model(tmp_path):
     assert "+cpu" in (project / "requirements.txt").read_text()
 
 
-def _stop_at_write(monkeypatch, n: int, stop: BaseException | type[BaseException]):
-    """Make the update's ``n``-th file write raise ``stop``; return the real writer."""
+def _stop_at_write(monkeypatch, n: int | str, stop: BaseException | type[BaseException]):
+    """Make the update's ``n``-th write of a project file (or, for ``"journal"``, its journal's) raise ``stop``;
+    return the real writer."""
     real = updater._write_atomic
     calls = {"n": 0}
 
-    def stopping(path, data):
-        calls["n"] += 1
-        if calls["n"] == n:
+    def stopping(tree, rel, data, mode=None):
+        if n == "journal" and rel.endswith(updater.JOURNAL):
             raise stop
-        real(path, data)
+        if not rel.startswith(updater.WORK + "/"):
+            calls["n"] += 1
+            if calls["n"] == n:
+                raise stop
+        real(tree, rel, data, mode)
 
     monkeypatch.setattr(updater, "_write_atomic", stopping)
     return real
 
 
-@pytest.mark.parametrize("write", [1, 4], ids=["at-the-journal", "mid-apply"])
+def _killed(monkeypatch, project: Path, n: int, **kw) -> None:
+    """What SIGKILL at the update's ``n``-th file write leaves behind: the journal, the backups, the files written
+    so far (no rollback runs: it never gets the chance)."""
+    with monkeypatch.context() as m:
+        _stop_at_write(m, n, SystemExit(137))
+        m.setattr(updater, "_restore", lambda *a: None)
+        m.setattr(updater._Tree, "remove_work", lambda self: None)
+        with pytest.raises(SystemExit):
+            scaffold.update(project, **kw)
+    assert (project / updater.WORK / updater.JOURNAL).is_file()
+
+
+@pytest.mark.parametrize("write", ["journal", 3], ids=["at-the-journal", "mid-apply"])
 def test_an_error_while_applying_leaves_the_project_exactly_as_it_was(tmp_path, versions, monkeypatch, write):
     versions("v1")
     project = _generate(tmp_path)
@@ -208,12 +224,8 @@ def test_an_update_killed_outright_is_rolled_back_by_the_next_one(tmp_path, vers
     project = _generate(tmp_path)
     before = snapshot(project)
     versions("v2")
-    _stop_at_write(monkeypatch, 4, SystemExit(137))  # what SIGKILL leaves behind: the journal and backups
-    monkeypatch.setattr(updater, "rollback", lambda project: False)
-    with pytest.raises(SystemExit):
-        scaffold.update(project)
-    assert (project / updater.WORK / updater.JOURNAL).is_file()
-    monkeypatch.undo()
+    _killed(monkeypatch, project, 4)
+    assert snapshot(project) != before
     versions("v1")
     assert updater.rollback(project)
     assert snapshot(project) == before
