@@ -208,8 +208,10 @@ class _Tree:
             os.close(fd)
             raise
 
-    def read(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes | None:
-        """The bytes of a regular file of at most ``limit`` bytes; None when absent; _Blocked for anything else."""
+    def read(self, rel: str, limit: int | None = None) -> bytes | None:
+        """The bytes of a regular file of at most ``limit`` bytes (default: MAX_FILE_BYTES); None when absent;
+        _Blocked for anything else."""
+        limit = MAX_FILE_BYTES if limit is None else limit
         parts = rel.split("/")
         try:
             folder = self._dir(parts[:-1], rel)
@@ -331,7 +333,7 @@ class _Tree:
             os.close(folder)
 
 
-def _read_or_none(tree: _Tree, rel: str, overlay: Mapping[str, bytes | None], limit: int = MAX_FILE_BYTES) -> bytes | None:
+def _read_or_none(tree: _Tree, rel: str, overlay: Mapping[str, bytes | None], limit: int | None = None) -> bytes | None:
     return overlay[rel] if rel in overlay else tree.read(rel, limit)
 
 
@@ -550,6 +552,11 @@ def _write_atomic(tree: _Tree, rel: str, data: bytes, mode: int | None = None) -
     tree.write(rel, data, mode)
 
 
+def _any_limit() -> int:
+    """The bound for a file an update writes: a project file, the record or the store."""
+    return max(MAX_FILE_BYTES, MAX_RECORD_BYTES, base_record.STORE_BYTES)
+
+
 def _journal_error(tree: _Tree, why: str) -> UsageError:
     return UsageError(f"{tree.root / WORK / JOURNAL} is not a journal this scaffold-ml wrote ({why}); if no "
                       f"`scaffold update` was interrupted here, remove {tree.root / WORK} and run it again")
@@ -605,8 +612,9 @@ def _undo_plan(tree: _Tree, entries: list[dict[str, Any]]) -> tuple[dict[str, by
     for entry in entries:
         rel, wrote = entry["path"], entry["wrote"]
         try:
-            now = tree.read(rel)
-            before = tree.read(f"{WORK}/backup/{entry['backup']}") if entry["backup"] is not None else None
+            now = tree.read(rel, _any_limit())
+            before = (tree.read(f"{WORK}/backup/{entry['backup']}", _any_limit()) if entry["backup"] is not None
+                      else None)
         except _Blocked:
             left.append(rel)
             continue
@@ -665,7 +673,7 @@ def apply(tree: _Tree, writes: Mapping[str, bytes | None], modes: Mapping[str, i
         try:
             tree.remove_work()
             for i, rel in enumerate(sorted(writes)):
-                current = tree.read(rel)
+                current = tree.read(rel, _any_limit())
                 if current is not None:
                     _write_atomic(tree, f"{WORK}/backup/{i}", current, 0o600)
                 data = writes[rel]
