@@ -29,8 +29,10 @@ update at a time: a real update holds an exclusive ``flock`` on the project's fo
 
 May import: ``scaffold.errors``, ``interrupts`` (signals roll back, as under the command), ``atomic`` and
 ``base_record`` (the snapshot format it merges against) at the top;
-``scaffold.models`` and ``scaffold.api.generate`` inside :func:`update` (the new render goes through the same
-path as ``scaffold new``); git (a subprocess) and ``merge3`` for merging. It reads ``.scaffold.json`` as
+``scaffold.models``, ``scaffold.recommender.make_profile`` (the recorded situation is checked against the
+vocabulary), ``scaffold.generator.normalise_output_dir`` (the working directory, read under the render lock) and
+``scaffold.api.generate`` inside the functions that need them (the new render goes through the same path as
+``scaffold new``); git (a subprocess) and ``merge3`` for merging. It reads ``.scaffold.json`` as
 :func:`scaffold.generator.build_record` writes it.
 """
 
