@@ -136,8 +136,8 @@ class _Blocked(Exception):  # noqa: N818 - a path this update leaves alone, not 
 
 def check_rel(rel: object, where: str) -> str:
     """A path relative to the project as scaffold-ml writes them (``a/b.py``), else UsageError naming ``where``."""
-    if (not isinstance(rel, str) or not rel or len(rel) > 4096 or "\0" in rel or "\\" in rel or rel.startswith("/")
-            or any(part in ("", ".", "..") for part in rel.split("/"))):
+    if (not isinstance(rel, str) or not rel or len(rel) > 4096 or any(ord(c) < 32 for c in rel) or "\\" in rel
+            or rel.startswith("/") or any(part in ("", ".", "..") for part in rel.split("/"))):
         raise UsageError(f"{where} names {rel!r}, which is not a path inside the project; it is not what "
                          "scaffold-ml writes")
     return rel
@@ -150,6 +150,9 @@ class _Tree:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        if os.open not in os.supports_dir_fd or os.stat not in os.supports_follow_symlinks:  # pragma: no cover
+            raise ScaffoldError("scaffold update needs a system that opens files relative to a folder (Linux, "
+                                "macOS, BSD); on Windows run it under WSL")
         try:
             self.fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
         except (FileNotFoundError, NotADirectoryError):
@@ -628,7 +631,7 @@ def _undo_plan(tree: _Tree, entries: list[dict[str, Any]]) -> tuple[dict[str, by
         if ours:
             restore[rel] = before
             if entry["mode"] is not None:
-                modes[rel] = entry["mode"]
+                modes[rel] = entry["mode"] & 0o777  # never a set-id bit, whatever the journal says
         else:
             left.append(rel)  # changed since the update stopped: the user's now
     return restore, modes, left

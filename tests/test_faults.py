@@ -362,6 +362,50 @@ def test_an_ascii_terminal_gets_one_line(tmp_path):
     assert clean, done.stderr
 
 
+def test_an_update_killed_at_random_then_edited_keeps_the_edit_and_ends_updated(tmp_path):
+    """`scaffold update` SIGKILLed at a random moment, the user edits a file the update writes, the next update
+    runs: it ends fully updated, the edit kept (merged), nothing left in .scaffold/update."""
+    env = {**_env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "scaffold", *args], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    made = subprocess.run([sys.executable, "-m", "scaffold", "new", "Killed", *ARGS, "-o", str(tmp_path / "seed")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    seed = tmp_path / "seed" / "killed"
+    after = tmp_path / "after"
+    shutil.copytree(seed, after)
+    done = run("update", "--project", str(after), "--python", "3.11")
+    assert done.wait(timeout=120) == 0, done.communicate()
+    done.communicate()
+    expected = {rel: data for rel, data in _contents(after).items()}
+    mine = "\n[tool.mine]\nkept = true\n"
+    expected["pyproject.toml"] += mine.encode()
+    for trial in range(4):
+        project = tmp_path / f"k{trial}"
+        shutil.copytree(seed, project)
+        proc = run("update", "--project", str(project), "--python", "3.11")
+        time.sleep(_rng.uniform(0.3, 2.5))
+        proc.kill()
+        proc.wait(timeout=60)
+        proc.communicate()
+        with (project / "pyproject.toml").open("a") as f:
+            f.write(mine)
+        again = run("update", "--project", str(project), "--python", "3.11")
+        rc = again.wait(timeout=120)
+        _, err = again.communicate()
+        clean = rc == 0 and _one_line(err) and not (project / ".scaffold" / "update").exists() and \
+            _contents(project) == expected
+        _count(clean)
+        assert clean, (trial, rc, err, sorted(set(_contents(project).items()) ^ set(expected.items()))[:4])
+
+
+def _contents(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
 def test_fault_counts_are_reported(capsys):
     """The closing figure of the fault-injection tests above (run in file order)."""
     with capsys.disabled():
