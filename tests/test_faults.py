@@ -402,6 +402,31 @@ def test_an_update_killed_at_random_then_edited_keeps_the_edit_and_ends_updated(
         assert clean, (trial, rc, err, sorted(set(_contents(project).items()) ^ set(expected.items()))[:4])
 
 
+def test_update_check_and_dry_run_work_on_a_read_only_file_system(tmp_path):
+    """A read-only checkout (a tmpfs remounted ro): --check says "up to date" (exit 0, not CI's "behind"),
+    --dry-run plans, and a real update is one line, exit 1, the project as it was."""
+    mnt = tmp_path / "ro"
+    _mount_tmpfs(mnt, "size=8m")
+    env = {**_env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    try:
+        made = scaffold(tmp_path, "new", "Readonly", *ARGS, "-o", str(mnt))
+        assert made.returncode == 0, made.stderr
+        project = mnt / "readonly"
+        before = _contents(project)
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True).returncode == 0
+        runs = [subprocess.run([sys.executable, "-m", "scaffold", "update", "--project", str(project), *extra],
+                               env=env, capture_output=True, text=True, timeout=120)
+                for extra in (["--check"], ["--dry-run", "--python", "3.11"], ["--python", "3.11"])]
+        check, dry, real = runs
+        clean = (check.returncode == 0 and "up to date" in check.stdout and dry.returncode == 0
+                 and "Would update" in dry.stdout and real.returncode == 1 and _one_line(real.stderr)
+                 and "left as it was" in real.stderr and _contents(project) == before)
+        _count(clean)
+        assert clean, [(r.returncode, r.stdout[-300:], r.stderr) for r in runs]
+    finally:
+        _umount(mnt)
+
+
 def _contents(path: Path) -> dict[str, bytes]:
     return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
