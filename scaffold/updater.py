@@ -431,7 +431,7 @@ def _dirty(project: Path) -> list[str]:
         i += 1
         if len(entry) < 4:
             continue
-        if entry[:1] in (b"R", b"C"):  # a rename: the original path follows
+        if b"R" in entry[:2] or b"C" in entry[:2]:  # a rename or copy: the original path follows
             i += 1
         rel = os.fsdecode(entry[3:])
         rel = rel[len(prefix):] if prefix and rel.startswith(prefix) else rel
