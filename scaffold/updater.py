@@ -74,6 +74,7 @@ _JOURNAL_VERSION = 2
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _LINKED = {errno.ELOOP, errno.ENOTDIR, getattr(errno, "EMLINK", errno.ELOOP)}
+_DIR_FD = os.open in os.supports_dir_fd and os.stat in os.supports_follow_symlinks  # POSIX: every walk needs it
 # Files a project cannot run or be updated without: restored when the user deleted them.
 _REQUIRED = ("pyproject.toml", "requirements.txt", "{package}/__init__.py", "{package}/__main__.py")
 ACTIONS = ("replaced", "merged", "conflict", "added", "removed", "kept", "restored", "unchanged", "deleted")
@@ -150,7 +151,7 @@ class _Tree:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        if os.open not in os.supports_dir_fd or os.stat not in os.supports_follow_symlinks:  # pragma: no cover
+        if not _DIR_FD:  # pragma: no cover - Windows
             raise ScaffoldError("scaffold update needs a system that opens files relative to a folder (Linux, "
                                 "macOS, BSD); on Windows run it under WSL")
         try:

@@ -625,16 +625,21 @@ def test_update_reads_only_the_files_it_generated(tmp_path, versions, monkeypatc
     os.mkfifo(project / "data" / "stream")  # the user's FIFO: reading it would hang
     big = project / "README.md"
     big.write_bytes(b"x" * 5000)  # a generated file grown past the bound
-    monkeypatch.setattr(updater, "MAX_FILE_BYTES", 4096)
-    opened: list[str] = []
-    real_open = os.open
+    monkeypatch.setattr(updater, "MAX_FILE_BYTES", 4096, raising=False)
+    import io
 
-    def spy(path, *args, **kw):
-        opened.append(os.fspath(path))
-        return real_open(path, *args, **kw)
+    opened: list[str] = []
+
+    def spying(real):
+        def spy(path, *args, **kw):
+            if isinstance(path, str | os.PathLike):
+                opened.append(os.fspath(path))
+            return real(path, *args, **kw)
+        return spy
 
     versions("v2")
-    monkeypatch.setattr(updater.os, "open", spy)
+    monkeypatch.setattr(os, "open", spying(os.open))
+    monkeypatch.setattr(io, "open", spying(io.open))
     report = scaffold.update(project)
     assert report.applied
     assert not [p for p in opened if ".venv" in p or p.endswith("stream")], opened
