@@ -494,3 +494,22 @@ def test_force_replaces_only_a_valid_unchanged_generated_project(tmp_path):
     with pytest.raises(DestinationError, match="pipeline.py was changed"):
         generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
     assert model.read_text().endswith("# mine\n")
+
+
+def test_a_worker_threads_critical_section_never_holds_the_main_threads_signals():
+    """Signal handlers run in the main thread only: a generate in a worker must not make them wait (and then raise
+    the main thread's signal in the worker)."""
+    import threading
+
+    from scaffold import interrupts
+
+    seen: list[int] = []
+
+    def work() -> None:
+        with interrupts.critical():
+            seen.append(interrupts._depth)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert seen == [0]
