@@ -780,3 +780,10 @@ def test_a_record_that_is_not_a_regular_file_is_named_as_such(tmp_path, kind):
     with pytest.raises(UsageError) as e:
         scaffold.update(tmp_path)
     assert "no .scaffold.json" not in str(e.value) and ".scaffold.json" in str(e.value)
+
+
+def test_the_generated_gitignore_keeps_the_journal_out_of_git(tmp_path):
+    for fid in ("sklearn", "spark"):  # the line is the shared base's; each starter adds its own after it
+        project = Path(scaffold.generate("Ign", framework=fid, target="cpu", platform="linux-x86_64", python="3.12",
+                                         output_dir=tmp_path / fid).path)
+        assert ".scaffold/update/" in (project / ".gitignore").read_text().splitlines(), fid
