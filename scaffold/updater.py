@@ -701,6 +701,66 @@ def apply(tree: _Tree, writes: Mapping[str, bytes | None], modes: Mapping[str, i
     tree.remove_work()
 
 
+# ---- the render's temporary folder ----
+
+RENDER_PREFIX = "scaffold-update-"
+
+
+def _render_dir() -> tuple[Path, int]:
+    """A fresh folder in the system's temporary folder for the new render, locked for as long as this process
+    lives (-1 where there is no flock), after sweeping those of runs that were killed (SIGKILL) mid-render."""
+    _sweep_renders()
+    folder = Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-"))
+    if fcntl is None:  # pragma: no cover - Windows
+        return folder, -1
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, fd
+
+
+def _sweep_renders() -> None:
+    """Remove the render folders that killed updates left: this user's, named with a pid that no longer runs, and
+    not locked (the lock dies with its process; the pid check covers the instant before a live run locks)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return
+    try:
+        entries = [e for e in os.scandir(tempfile.gettempdir()) if e.name.startswith(RENDER_PREFIX)]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(RENDER_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or not entry.is_dir(follow_symlinks=False) or \
+                    entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+            continue  # alive (or reused): never guess
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+
+
 # ---- the operation ----
 
 def _flag(name: str, value: object) -> bool:
@@ -807,7 +867,8 @@ def _update(tree: _Tree, *, real: bool, allow_dirty: bool, target: str | None,
     # The new render goes to a temporary folder of the system's, never into the project: --check and --dry-run
     # write nothing there, and a real update touches the project only through apply. It goes on any signal.
     with unwinding():
-        render_dir = Path(tempfile.mkdtemp(prefix="scaffold-update-"))
+        with critical():  # a signal between making the folder and remembering it would leave it behind
+            render_dir, render_fd = _render_dir()
         try:
             try:
                 fresh = generate(record["project_name"], framework=record["framework"],
@@ -823,7 +884,10 @@ def _update(tree: _Tree, *, real: bool, allow_dirty: bool, target: str | None,
             new_record_bytes = (new_tree / base_record.RECORD).read_bytes()
             new_store = (new_tree / base_record.STORE).read_bytes()
         finally:
-            shutil.rmtree(render_dir, ignore_errors=True)
+            with critical():
+                shutil.rmtree(render_dir, ignore_errors=True)
+                if render_fd >= 0:
+                    os.close(render_fd)
 
     try:
         store = _read_or_none(tree, base_record.STORE, overlay, base_record.STORE_BYTES + 1)

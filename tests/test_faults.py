@@ -397,7 +397,7 @@ def test_an_update_killed_at_random_then_edited_keeps_the_edit_and_ends_updated(
         rc = again.wait(timeout=120)
         _, err = again.communicate()
         clean = rc == 0 and _one_line(err) and not (project / ".scaffold" / "update").exists() and \
-            _contents(project) == expected
+            _contents(project) == expected and not _renders_of(proc.pid)
         _count(clean)
         assert clean, (trial, rc, err, sorted(set(_contents(project).items()) ^ set(expected.items()))[:4])
 
@@ -425,6 +425,13 @@ def test_update_check_and_dry_run_work_on_a_read_only_file_system(tmp_path):
         assert clean, [(r.returncode, r.stdout[-300:], r.stderr) for r in runs]
     finally:
         _umount(mnt)
+
+
+def _renders_of(pid: int) -> list[str]:
+    """The render folders a killed update (by its pid) left in the system's temporary folder: swept by the next."""
+    import tempfile
+
+    return [p.name for p in Path(tempfile.gettempdir()).glob(f"scaffold-update-{pid}-*")]
 
 
 def _contents(path: Path) -> dict[str, bytes]:

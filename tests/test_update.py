@@ -723,12 +723,14 @@ def test_a_bad_store_is_exit_2_and_one_line_from_the_command(tmp_path):
     assert done.returncode == 2 and done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
 
 
-def test_check_on_a_read_only_checkout_writes_nothing_anywhere(tmp_path, versions):
+def test_check_on_a_read_only_checkout_writes_nothing_anywhere(tmp_path, versions, monkeypatch):
     versions("v1")
     project = _generate(tmp_path)
     versions("v2")
-    temp = Path(tempfile.gettempdir())
-    leftovers = {p.name for p in temp.glob("scaffold-update-*")}
+    temp = tmp_path / "system-tmp"  # this test's own: other runs use the real one at the same time
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    leftovers: set[str] = set()
     subprocess.run(["chmod", "-R", "a-w", str(project)], check=True)
     try:
         before = _listing(project)
@@ -787,3 +789,20 @@ def test_the_generated_gitignore_keeps_the_journal_out_of_git(tmp_path):
         project = Path(scaffold.generate("Ign", framework=fid, target="cpu", platform="linux-x86_64", python="3.12",
                                          output_dir=tmp_path / fid).path)
         assert ".scaffold/update/" in (project / ".gitignore").read_text().splitlines(), fid
+
+
+def test_a_killed_updates_render_folder_is_swept_and_a_live_ones_is_not(tmp_path, monkeypatch):
+    """SIGKILL mid-render leaves its folder in the system's temporary folder: the next update removes it."""
+    temp = tmp_path / "system-tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = temp / f"{updater.RENDER_PREFIX}{gone.stdout.strip()}-abcd"
+    (dead / "out").mkdir(parents=True)
+    (dead / "out" / "README.md").write_text("half a render\n")
+    live = temp / f"{updater.RENDER_PREFIX}{os.getpid()}-efgh"  # this process: alive
+    live.mkdir()
+    project = Path(scaffold.generate("Sweep", framework="sklearn", target="cpu", platform="linux-x86_64",
+                                     python="3.12", output_dir=tmp_path / "p").path)
+    scaffold.update(project, check=True)
+    assert sorted(p.name for p in temp.iterdir()) == [live.name]
