@@ -203,7 +203,7 @@ def _not_generated(folder: Path) -> str | None:
             st = _lstat(path)
             if st is None or not stat.S_ISREG(st.st_mode):
                 return f"{rel} is gone"
-            if base_record.digest(path.read_bytes()) != entry["sha256"]:
+            if st.st_size > 256 << 20 or base_record.digest(path.read_bytes()) != entry["sha256"]:
                 return f"{rel} was changed since it was generated"
     except (OSError, ValueError, RecursionError) as e:
         return f"its {RECORD} or {base_record.STORE} cannot be read: {e}"
