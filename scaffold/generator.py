@@ -22,6 +22,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +53,17 @@ RECORD = ".scaffold.json"
 # system) and is named so that a later run recognises it: see _sweep.
 TEMP_PREFIX = ".scaffold-tmp-"
 OWNER = ".scaffold-owner"  # inside a temporary folder: written by the run that made it, names the destination
+
+# cookiecutter renders inside `work_in(template)`, a chdir of the whole process: two threads rendering at once
+# would render each other's templates, and one would restore a working directory the other has since deleted.
+# Every render, and every read of the working directory, holds this lock.
+CWD_LOCK = threading.Lock()
+
+
+def current_dir() -> str:
+    """The process's working directory, never a template folder a render in another thread moved it to."""
+    with CWD_LOCK:
+        return os.getcwd()
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,7 @@ def normalise_output_dir(output_dir: str | os.PathLike[str]) -> Path:
     if "\0" in text:
         raise UsageError(f"--output-dir {text!r} contains a NUL character; give a folder path")
     try:
-        absolute = Path(os.path.join(os.getcwd(), os.path.expanduser(text)))
+        absolute = Path(os.path.join(current_dir(), os.path.expanduser(text)))
     except OSError as e:  # the current directory was deleted under us
         raise DestinationError(f"cannot resolve --output-dir {text!r}: the current directory is gone ({e.strerror})") from e
     probe = Path(absolute.anchor)
@@ -146,17 +158,56 @@ def check_destination(output_dir: str | os.PathLike[str], slug: str, force: bool
         elif not force:
             raise DestinationError(f"{dest} exists and is not empty; choose another name or --output-dir, "
                                    "or pass --force to replace it")
-        elif not _is_generated(dest):
-            raise DestinationError(f"{dest} is not empty and is not a project scaffold-ml generated (it has no "
-                                   f"{RECORD}); --force replaces only such a project or an empty folder")
+        elif (why := _not_generated(dest)) is not None:
+            raise DestinationError(f"{dest} is not empty and is not a project scaffold-ml generated ({why}); "
+                                   "--force replaces only such a project, unchanged, or an empty folder")
         else:
             state = "project"
     return Destination(out, dest, anchor, tuple(reversed(missing)), state)
 
 
 def _is_generated(folder: Path) -> bool:
+    return _not_generated(folder) is None
+
+
+def _not_generated(folder: Path) -> str | None:
+    """Why ``folder`` is not a project scaffold-ml generated that ``--force`` may replace; None when it is one.
+
+    Any file can be named ``.scaffold.json`` (an empty one, ``{}`` beside a thesis), so the record must be one
+    :func:`render` wrote, its base store the one it names, and every file the store lists still the file that
+    was generated: the user's edits are never replaced by ``--force``. Files besides them (a ``.venv``,
+    artifacts) go with the project.
+    """
     st = _lstat(folder / RECORD)
-    return st is not None and stat.S_ISREG(st.st_mode)
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return f"it has no {RECORD}"
+    try:
+        if st.st_size > 1 << 20:
+            raise ValueError("too large")
+        record = json.loads((folder / RECORD).read_bytes().decode("utf-8"))
+        base = record.get("base") if isinstance(record, dict) else None
+        if not (isinstance(base, dict) and isinstance(base.get("sha256"), str)
+                and all(isinstance(record.get(k), str) for k in ("framework", "starter", "package"))):
+            return f"its {RECORD} is not a record scaffold-ml wrote"
+        store = folder / base_record.STORE
+        st = _lstat(store)
+        if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > base_record.STORE_BYTES:
+            return f"it has no {base_record.STORE}"
+        data = store.read_bytes()
+        if base_record.digest(data) != base["sha256"]:
+            return f"its {base_record.STORE} is not the one its {RECORD} names"
+        for rel, entry in base_record.parse_snapshot(data).items():
+            if ".." in Path(rel).parts or Path(rel).is_absolute():
+                return f"its {base_record.STORE} names {rel!r}, outside the project"
+            path = folder / rel
+            st = _lstat(path)
+            if st is None or not stat.S_ISREG(st.st_mode):
+                return f"{rel} is gone"
+            if st.st_size > 256 << 20 or base_record.digest(path.read_bytes()) != entry["sha256"]:
+                return f"{rel} was changed since it was generated"
+    except (OSError, ValueError, RecursionError) as e:
+        return f"its {RECORD} or {base_record.STORE} cannot be read: {e}"
+    return None
 
 def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False, output_dir: str = ".") -> tuple[str, ...]:
     """The commands that take a person from where they ran ``scaffold new`` to a trained model and green tests.
@@ -479,8 +530,13 @@ def _render_into(fw: Framework, context: dict[str, Any], work: Path, shown: Path
     full = {**_starter_settings(fw.starter), **context, **(_bytecode_cache(fw.starter) if cache else {})}
     target = work / "out"
     try:
-        return Path(generate_files(repo_dir=repo, context={"cookiecutter": full}, output_dir=target,
-                                   accept_hooks=False))
+        with CWD_LOCK:
+            cwd = os.getcwd()
+            try:
+                return Path(generate_files(repo_dir=repo, context={"cookiecutter": full}, output_dir=target,
+                                           accept_hooks=False))
+            finally:
+                os.chdir(cwd)  # work_in restores it too, unless the render failed before it did
     except OSError as e:
         where = _shown(getattr(e, "filename", None), target / context["project_slug"], shown)
         raise GenerationError(f"cannot write {where}: {_cause(e)}") from e

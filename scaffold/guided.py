@@ -399,8 +399,9 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
         raise Declined("not generated (answered no); nothing was written")
     if not setup and not dry_run and "setup" not in given:
         size = f"; its pins download {pins.download.human()}" if pins.download else ""
+        # Enter must not start a download of hundreds of MB: the default is no, and the size is said.
         setup = ask_choice("Set up", f"create .venv, install the pins and train once now{size}",
-                           ("yes", "no"), "yes") == "yes"
+                           ("yes", "no"), "no") == "yes"
         asked.append("setup")
     return Guided(name=name, framework=framework, target=target, options=options, profile=profile, setup=setup,
                   asked=tuple(asked))

@@ -105,7 +105,12 @@ def critical() -> Iterator[None]:
     installed nothing) also wait for the end of the section.
     """
     global _depth, _raised
-    mask = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if threading.current_thread() is not threading.main_thread():
+        # Python runs signal handlers in the main thread only: a section here cannot be cut by one, and counting it
+        # would make the main thread's handler hold (and later raise in this thread) a signal meant for the main one.
+        yield
+        return
+    mask = hasattr(signal, "pthread_sigmask")
     old = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED) if mask else None
     _depth += 1
     try:

@@ -362,6 +362,82 @@ def test_an_ascii_terminal_gets_one_line(tmp_path):
     assert clean, done.stderr
 
 
+def test_an_update_killed_at_random_then_edited_keeps_the_edit_and_ends_updated(tmp_path):
+    """`scaffold update` SIGKILLed at a random moment, the user edits a file the update writes, the next update
+    runs: it ends fully updated, the edit kept (merged), nothing left in .scaffold/update."""
+    env = {**_env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "scaffold", *args], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    made = subprocess.run([sys.executable, "-m", "scaffold", "new", "Killed", *ARGS, "-o", str(tmp_path / "seed")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    seed = tmp_path / "seed" / "killed"
+    after = tmp_path / "after"
+    shutil.copytree(seed, after)
+    done = run("update", "--project", str(after), "--python", "3.11")
+    assert done.wait(timeout=120) == 0, done.communicate()
+    done.communicate()
+    expected = {rel: data for rel, data in _contents(after).items()}
+    mine = "\n[tool.mine]\nkept = true\n"
+    expected["pyproject.toml"] += mine.encode()
+    for trial in range(4):
+        project = tmp_path / f"k{trial}"
+        shutil.copytree(seed, project)
+        proc = run("update", "--project", str(project), "--python", "3.11")
+        time.sleep(_rng.uniform(0.3, 2.5))
+        proc.kill()
+        proc.wait(timeout=60)
+        proc.communicate()
+        with (project / "pyproject.toml").open("a") as f:
+            f.write(mine)
+        again = run("update", "--project", str(project), "--python", "3.11")
+        rc = again.wait(timeout=120)
+        _, err = again.communicate()
+        clean = rc == 0 and _one_line(err) and not (project / ".scaffold" / "update").exists() and \
+            _contents(project) == expected and not _renders_of(proc.pid)
+        _count(clean)
+        assert clean, (trial, rc, err, sorted(set(_contents(project).items()) ^ set(expected.items()))[:4])
+
+
+def test_update_check_and_dry_run_work_on_a_read_only_file_system(tmp_path):
+    """A read-only checkout (a tmpfs remounted ro): --check says "up to date" (exit 0, not CI's "behind"),
+    --dry-run plans, and a real update is one line, exit 1, the project as it was."""
+    mnt = tmp_path / "ro"
+    _mount_tmpfs(mnt, "size=8m")
+    env = {**_env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    try:
+        made = scaffold(tmp_path, "new", "Readonly", *ARGS, "-o", str(mnt))
+        assert made.returncode == 0, made.stderr
+        project = mnt / "readonly"
+        before = _contents(project)
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True).returncode == 0
+        runs = [subprocess.run([sys.executable, "-m", "scaffold", "update", "--project", str(project), *extra],
+                               env=env, capture_output=True, text=True, timeout=120)
+                for extra in (["--check"], ["--dry-run", "--python", "3.11"], ["--python", "3.11"])]
+        check, dry, real = runs
+        clean = (check.returncode == 0 and "up to date" in check.stdout and dry.returncode == 0
+                 and "Would update" in dry.stdout and real.returncode == 1 and _one_line(real.stderr)
+                 and "left as it was" in real.stderr and _contents(project) == before)
+        _count(clean)
+        assert clean, [(r.returncode, r.stdout[-300:], r.stderr) for r in runs]
+    finally:
+        _umount(mnt)
+
+
+def _renders_of(pid: int) -> list[str]:
+    """The render folders a killed update (by its pid) left in the system's temporary folder: swept by the next."""
+    import tempfile
+
+    return [p.name for p in Path(tempfile.gettempdir()).glob(f"scaffold-update-{pid}-*")]
+
+
+def _contents(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
 def test_fault_counts_are_reported(capsys):
     """The closing figure of the fault-injection tests above (run in file order)."""
     with capsys.disabled():

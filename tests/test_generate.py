@@ -494,3 +494,87 @@ def test_the_task_is_recorded_and_a_task_the_starter_does_not_serve_is_refused(t
     chosen = generate("Demo", target="cpu", output_dir=tmp_path / "picked", task="images", dry_run=True)
     assert chosen.task == "images" and "images" in served[chosen.framework]
     assert chosen.recommendation.profile.task == "images"
+
+
+def test_threads_generating_different_starters_at_once_each_get_their_own(tmp_path, monkeypatch):
+    """cookiecutter renders inside a chdir of the whole process: twelve threads at once (half of them with a
+    relative --output-dir) each get exactly the project one thread alone makes, and the caller's working
+    directory is the one it had."""
+    import os
+    import threading
+
+    frameworks = ("sklearn", "pytorch", "keras", "tensorflow", "spark", "sagemaker") * 2
+    jobs = [(f"Thread {i}", fw) for i, fw in enumerate(frameworks)]
+
+    def make(name: str, fw: str, out: str | Path) -> Path:
+        return Path(generate(name, framework=fw, target="cpu", platform="linux-x86_64", python="3.12",
+                             output_dir=out).path)
+
+    expected = {name: snapshot(make(name, fw, tmp_path / "alone")) for name, fw in jobs}
+    monkeypatch.chdir(tmp_path)
+    here = os.getcwd()
+    start = threading.Barrier(len(jobs))
+    results: dict[str, Path | BaseException] = {}
+
+    def run(i: int, name: str, fw: str) -> None:
+        start.wait()
+        try:
+            results[name] = make(name, fw, f"together/{i}" if i % 2 else tmp_path / "together" / str(i))
+        except BaseException as e:  # noqa: BLE001 - reported below, with the others
+            results[name] = e
+
+    threads = [threading.Thread(target=run, args=(i, name, fw)) for i, (name, fw) in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert os.getcwd() == here
+    failures = {name: repr(r) for name, r in results.items() if isinstance(r, BaseException)}
+    assert failures == {} and len(results) == len(jobs)
+    for i, (name, _) in enumerate(jobs):
+        assert results[name] == tmp_path / "together" / str(i) / Path(results[name]).name
+        assert snapshot(results[name]) == expected[name], name
+
+
+def test_force_replaces_only_a_valid_unchanged_generated_project(tmp_path):
+    """An empty .scaffold.json, ``{}`` or a copied record beside someone's work is not a generated project."""
+    import shutil
+
+    generate("Demo", framework="sklearn", target="cpu", platform="linux-x86_64", python="3.12", output_dir=tmp_path)
+    dest = tmp_path / "demo"
+    for fake in ("", "{}", (dest / ".scaffold.json").read_text()):
+        thesis = tmp_path / "thesis" / "demo"
+        shutil.rmtree(thesis.parent, ignore_errors=True)
+        thesis.mkdir(parents=True)
+        (thesis / "thesis.tex").write_text("years of work\n")
+        (thesis / ".scaffold.json").write_text(fake)
+        if fake.startswith("{\n"):  # the record and store of a real project, copied beside the thesis
+            shutil.copytree(dest / ".scaffold", thesis / ".scaffold")
+        before = snapshot(thesis.parent)
+        with pytest.raises(DestinationError, match="not a project scaffold-ml generated"):
+            generate("Demo", framework="sklearn", target="cpu", output_dir=thesis.parent, force=True)
+        assert snapshot(thesis.parent) == before
+    model = dest / "demo" / "pipeline.py"
+    model.write_text(model.read_text() + "# mine\n")  # an edit --force would lose
+    with pytest.raises(DestinationError, match="pipeline.py was changed"):
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, force=True)
+    assert model.read_text().endswith("# mine\n")
+
+
+def test_a_worker_threads_critical_section_never_holds_the_main_threads_signals():
+    """Signal handlers run in the main thread only: a generate in a worker must not make them wait (and then raise
+    the main thread's signal in the worker)."""
+    import threading
+
+    from scaffold import interrupts
+
+    seen: list[int] = []
+
+    def work() -> None:
+        with interrupts.critical():
+            seen.append(interrupts._depth)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert seen == [0]

@@ -87,8 +87,10 @@ def test_full_guided_run_records_the_situation(tmp_path: Path) -> None:
     child.expect(r"Target: cpu \(the only one here\)")  # scikit-learn pins for the CPU only: stated, not asked
     child.expect("Summary:")
     _ask(child, "Go on", "y")
-    _ask(child, "Set up", "no")
+    child.expect(r"Set up \[no\]:")  # Enter must not download hundreds of MB: the default is no
+    child.sendline("")
     assert _finish(child) == 0, child.logfile_read.text
+    assert not (out / "penguin-study" / ".venv").exists()
     record = json.loads((out / "penguin-study" / ".scaffold.json").read_text())
     assert record["framework"] == "sklearn" and record["target"] == "cpu"
     assert record["answers"]["situation"] == {
@@ -294,7 +296,7 @@ def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path
     child.sendline("Fresh")
     _ask(child, "Task", "")  # Enter: the starter's first task
     _ask(child, "Go on", "")
-    _ask(child, "Set up", "")  # Enter: yes
+    _ask(child, "Set up", "yes")
     # Offline with an empty uv cache the install cannot succeed: the step is named, the project kept.
     assert _finish(child) == 1, child.logfile_read.text
     shown = child.logfile_read.text
