@@ -14,7 +14,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import PythonUnsupported, TargetError, UsageError
-from .gpus import blocker
+from .gpus import blocker, sentence
 from .models import Catalog, Framework, PinSet, Release, Target, Variant, download_key
 from .targets import (
     TargetSpec,
@@ -205,6 +205,10 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
     defaults = driver_facts(variant.version, catalog) if local_cuda else {}
     facts = {**defaults, **release.facts, **variant.facts}
     driver = driver_sentence(facts, platform) if local_cuda else None
+    # Which GPUs the build runs on is said from its architecture list for this platform (x86_64 and aarch64
+    # builds of one variant differ), never written by hand in a note that covers several platforms.
+    arch = variant.architectures.get(platform)
+    gpus = sentence(arch) if local_cuda and arch is not None else None
     return PinSet(
         framework=fw.id,
         framework_version=release.version,
@@ -216,7 +220,7 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         uv_sources=uv_sources,
         options=options,
         facts=facts,
-        notes=tuple([*notes, *variant.notes, *([driver] if driver else [])]),
+        notes=tuple([*notes, *variant.notes, *([gpus] if gpus else []), *([driver] if driver else [])]),
         download=catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform,
                                                     variant.options)),
     )
