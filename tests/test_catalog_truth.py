@@ -255,6 +255,7 @@ OLD_SKLEARN = [  # (file, today's pin, the stale one an independent check found 
     ("sklearn.toml", '"matplotlib==3.10.9"', '"matplotlib==3.10.8"'),
     ("sklearn.toml", '"tomli==2.5.0;', '"tomli==2.3.0;'),
     ("_tooling.toml", "'pyarrow==25.0.1;", "'pyarrow==22.0.0;"),
+    ("sklearn.toml", '"pandas==3.1.2"', '"pandas==3.1.1"'),  # issue 31: 3.1.2 came out 2026-11-30
 ]
 
 
@@ -273,6 +274,7 @@ def test_check_reports_stale_companions_where_they_are_written(frameworks):
         ("1.7.2", "pyarrow", "22.0.0", "25.0.1", "_tooling.toml companions.pyarrow"),
         ("1.7.2", "matplotlib", "3.10.8", "3.10.9", "sklearn.toml"),
         ("1.7.2", "tomli", "2.3.0", "2.5.0", "sklearn.toml"),
+        ("1.9.1", "pandas", "3.1.1", "3.1.2", "sklearn.toml"),
     }
     assert next(s for s in stale if s.package == "tomli").pythons == ("3.10",)
     assert next(s for s in stale if s.package == "pyarrow").pythons == ("3.10", "3.11", "3.12", "3.13")
