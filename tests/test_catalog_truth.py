@@ -130,8 +130,11 @@ def test_pytorch_indexes_are_shared_by_pytorch_and_keras(catalog):
      "_tooling.toml: companions.numpy.requires: invalid requirement 'numpy=>2.5.5'"),
     ("keras.toml", "[[releases]]", '[indexes.pytorch-cpu]\nurl = "https://example.org/simple"\n\n[[releases]]',
      "keras.toml: indexes.pytorch-cpu: already declared in _tooling.toml"),
-    ("tensorflow.toml", '[companions."and-cuda-12.9"]\nrequires = [', '[companions."and-cuda-12.9"]\nnewest = "yes"\nrequires = [',
-     "tensorflow.toml: companions.and-cuda-12.9.newest: expected true/false, got str"),
+    ("keras.toml", '[companions."jax-cuda13-13.5"]\nrequires = [', '[companions."jax-cuda13-13.5"]\nnewest = "yes"\nrequires = [',
+     "keras.toml: companions.jax-cuda13-13.5.newest: expected true/false, got str"),
+    ("tensorflow.toml", '[[releases]]',
+     '[companions."and-cuda-12.9"]\nrequires = ["nvidia-cudnn-cu12==9.3.0.75"]\nsource = "x"\n\n[[releases]]',
+     "tensorflow.toml: companions.and-cuda-12.9: already declared in _tooling.toml"),
     ("sklearn.toml", '"numpy@3.10"', '"numpy@3.9"', "sklearn.toml: releases[1].companions: 'numpy@3.9': '3.9' is not one of 3.10"),
     ("sklearn.toml", '"numpy@3.10"', '"numpyy@3.10"', "sklearn.toml: releases[1].companions: 'numpyy' is not under [companions]"),
     ("_tooling.toml", """'pyarrow==25.0.1; python_version < "3.11"'""", """'pyarrow==25.0.1; sys_platform == "linux"'""",
@@ -335,6 +338,26 @@ def test_stated_cuda_version_is_what_the_pins_install(proof, fid, release, varia
     runtime = next((v for n, v in found.items() if n.startswith("nvidia-cuda-runtime")), found.get("cuda-toolkit"))
     assert runtime is not None, f"no CUDA runtime in the resolution: {combination.resolved}"
     assert runtime == variant.version, f"labelled CUDA {variant.version}, installs {found}"
+
+
+def test_every_cuda_label_is_a_pinned_runtime(claims):
+    """A CUDA variant whose pins reach CUDA through an extra with ranges (jax[cuda13], tensorflow[and-cuda]) pins
+    the runtime its label states, so the next NVIDIA wheel changes neither what installs nor the label (issue 31).
+    torch's own wheels pin their CUDA exactly (cuda-toolkit==), so a torch pin is its own runtime pin."""
+    checked, wrong = 0, []
+    for fid, release, variant, platform, _python, pins in claims:
+        if variant.accelerator != "cuda" or pins.facts.get("remote") or fid == "sagemaker":
+            continue
+        reqs = [Requirement(r) for r in pins.requirements]
+        if any(r.name == "torch" for r in reqs):
+            continue
+        runtime = [next(iter(r.specifier)).version for r in reqs if RUNTIME.match(r.name) and r.name != "cuda-toolkit"
+                   and len(r.specifier) == 1 and next(iter(r.specifier)).operator == "=="]
+        if [".".join(v.split(".")[:2]) for v in runtime] != [variant.version]:
+            wrong.append(f"{fid} {release.version} {variant.target} {platform} {dict(variant.options)}: {runtime}")
+        checked += 1
+    assert not wrong, "\n".join(wrong)
+    assert checked > 20
 
 
 def test_keras_torch_backend_pins_pytorch_catalogs_own_builds(catalog):
