@@ -489,8 +489,9 @@ def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
         where = f"downloads.{key}"
         size, packages = r.get(raw, "bytes", where, int), r.get(raw, "packages", where, int)
         python, measured = r.get(raw, "python", where, str), r.get(raw, "measured", where, str)
+        pins = r.get(raw, "pins", where, str, "")
         if None not in (size, packages, python, measured):
-            out[key] = Download(size, python, packages, measured)
+            out[key] = Download(size, python, packages, measured, pins)
     errors.extend(r.errors)
     return out
 

@@ -449,23 +449,26 @@ app.add_typer(catalog_app, name="catalog")
 @catalog_app.command("check")
 def catalog_check_command(
     framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
-    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release "
-                                "or a companion pinned as the newest is not"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release, "
+                                "a companion pinned as the newest is not, or a recorded size is stale"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
 ) -> None:
     """List releases on PyPI newer than the catalog's newest pins, and companion pins the catalog calls the
     newest that have a newer release for the same Pythons (needs the network)."""
     from .catalog import default_catalog
     from .maintain import catalog_check, companion_check
+    from .sizes import size_findings
 
     try:
         report = catalog_check(default_catalog(), framework or None)
         companions = companion_check(default_catalog(), framework or None)
     except ScaffoldError as e:
         _fail(e)
+    sizes = [f for f in size_findings(default_catalog()) if not framework or f.key.split("/")[0] in framework]
     if as_json:
         typer.echo(json.dumps({"frameworks": [r.as_dict() for r in report],
-                               "companions": [c.as_dict() for c in companions]}, indent=2))
+                               "companions": [c.as_dict() for c in companions],
+                               "sizes": [f.as_dict() for f in sizes]}, indent=2))
     else:
         for r in report:
             pinned = f"newest pinned {r.newest_pinned}" if r.newest_pinned else "nothing pinned yet"
@@ -477,7 +480,10 @@ def catalog_check_command(
         for c in companions:
             typer.echo(f"{c.framework:<11} {c.package:<14} {c.pinned} pinned as the newest for Python "
                        f"{', '.join(c.pythons)} in {c.release} ({c.where}); newer: {c.newest}")
-    if strict and (any(r.newer for r in report) or companions):
+        for f in sizes:
+            why = "its pins changed since" if f.state == "stale" else "the catalog claims no such target"
+            typer.echo(f"size {f.state}: {f.key} (measured {f.measured}; {why}): run `scaffold catalog sizes`")
+    if strict and (any(r.newer for r in report) or companions or sizes):
         raise typer.Exit(1)
 
 
@@ -530,7 +536,7 @@ def catalog_sizes_command(
 
     from ._paths import frameworks_dir
     from .catalog import SIZES_FILE, default_catalog
-    from .sizes import measure, write_sizes
+    from .sizes import claimed_sizes, measure, write_sizes
 
     catalog = default_catalog()
     try:
@@ -540,7 +546,7 @@ def catalog_sizes_command(
         _fail(e)
     path = frameworks_dir() / SIZES_FILE
     try:
-        path.write_text(write_sizes(measured, catalog.downloads), encoding="utf-8")
+        path.write_text(write_sizes(measured, catalog.downloads, claimed_sizes(catalog)), encoding="utf-8")
     except OSError as e:
         _fail(ScaffoldError(f"cannot write {path}: {e.strerror or e}"))
     if as_json:

@@ -6,7 +6,9 @@ from :func:`scaffold.hardware.detect`). Imports ``errors``, ``models``, ``gpus``
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -15,7 +17,7 @@ from packaging.version import Version
 
 from .errors import PythonUnsupported, TargetError, UsageError
 from .gpus import blocker, sentence
-from .models import Catalog, Framework, PinSet, Release, Target, Variant, download_key
+from .models import Catalog, Download, Framework, PinSet, Release, Target, Variant, download_key
 from .targets import (
     TargetSpec,
     check_contradiction,
@@ -221,9 +223,28 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         options=options,
         facts=facts,
         notes=tuple([*notes, *variant.notes, *([gpus] if gpus else []), *([driver] if driver else [])]),
-        download=catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform,
-                                                    variant.options)),
+        download=current_download(catalog, fw, release, variant, platform),
     )
+
+
+def size_fingerprint(catalog: Catalog, fw: Framework, release: Release, variant: Variant, platform: str) -> str:
+    """A digest of every catalog pin that decides what a target downloads on ``platform``: the variant's and the
+    release's requirements as written (markers and all, so one digest serves every Python), the tooling every
+    project gets, and the index. ``scaffold catalog sizes`` records it with each size; a size whose digest is
+    not the catalog's any more measured other pins and is not shown."""
+    index = fw.indexes[variant.index].url if variant.index else catalog.pypi_url
+    decided_by = [platform, index, list(variant.requirements), list(release.requires), list(release.dev_requires),
+                  sorted(catalog.tooling.values())]
+    return hashlib.sha256(json.dumps(decided_by).encode()).hexdigest()[:16]
+
+
+def current_download(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
+                     platform: str) -> Download | None:
+    """The recorded size of a target, when it was measured for the pins the catalog holds now."""
+    download = catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform, variant.options))
+    if download is None or download.pins != size_fingerprint(catalog, fw, release, variant, platform):
+        return None
+    return download
 
 
 def exact_pins(requirements: tuple[str, ...] | list[str], target: Target) -> dict[str, str]:
