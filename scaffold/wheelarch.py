@@ -19,6 +19,7 @@ import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import ToolError
 
@@ -34,7 +35,8 @@ _LOCAL = b"PK\x03\x04"
 TAIL_BYTES = 1 << 16  # the end record and, for a small wheel, its whole central directory
 # PyTorch's get_arch_list() string: space-separated sm_XX (and compute_XX for PTX), a run of at least two.
 _TORCH_ARCHS = re.compile(rb"(?:(?:sm|compute)_\d{2,3}[af]? ){1,30}(?:sm|compute)_\d{2,3}[af]?(?![\w])")
-_TF_ARCHS = re.compile(r"cuda_compute_capabilities['\"]?\s*[:=]\s*\[([^\]]*)\]")
+# build_info.py: `build_info = collections.OrderedDict([..., ('cuda_compute_capabilities', ['sm_60', ...]), ...])`
+_TF_ARCHS = re.compile(r"cuda_compute_capabilities['\"]?\s*[:=,]\s*\[([^\]]*)\]")
 
 
 @dataclass(frozen=True)
@@ -195,3 +197,123 @@ def wheel_archs(distribution: str, url: str, *,
                 fetch: Callable[..., tuple[bytes, int]] = fetch_range) -> Archs | None:
     """The architectures the ``distribution`` wheel at ``url`` carries (``torch``, ``tensorflow``)."""
     return READERS[distribution](wheel_member(url, MEMBERS[distribution], fetch=fetch))
+
+
+# ---- `scaffold catalog check --archs`: the catalog's architecture lists against the wheels ----
+
+@dataclass(frozen=True)
+class ArchFinding:
+    """One claimed CUDA build's architecture list as the catalog states it and as its wheel holds it."""
+
+    framework: str
+    release: str
+    target: str
+    platform: str
+    state: str  # same | differs | unverified
+    catalog: tuple[str, ...]  # sass, then "ptx X.Y"
+    wheel: tuple[str, ...]
+    detail: str = ""  # the wheel read, or why none was
+
+    def as_dict(self) -> dict[str, object]:
+        return {"framework": self.framework, "release": self.release, "target": self.target,
+                "platform": self.platform, "state": self.state, "catalog": list(self.catalog),
+                "wheel": list(self.wheel), "detail": self.detail}
+
+
+def _stated(sass: tuple[str, ...], ptx: tuple[str, ...]) -> tuple[str, ...]:
+    return (*sorted(sass, key=_key), *(f"ptx {p}" for p in sorted(ptx, key=_key)))
+
+
+def _key(cap: str) -> tuple[int, int]:
+    major, _, minor = cap.partition(".")
+    return int(major), int(minor or 0)
+
+
+def wheel_url(files: list[dict[str, Any]], name: str, version: str, wanted: list[Any]) -> str | None:
+    """The URL of the wheel pip would install for ``name==version`` among a PEP 691 answer's ``files``."""
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    rank = {t: i for i, t in enumerate(wanted)}
+    best: tuple[int, str] | None = None
+    for f in files:
+        filename = str(f.get("filename", ""))
+        if not filename.endswith(".whl") or f.get("yanked"):
+            continue
+        try:
+            fname, fversion, _, ftags = parse_wheel_filename(filename)
+        except ValueError:
+            continue
+        if canonicalize_name(fname) != canonicalize_name(name) or str(fversion) != version:
+            continue
+        score = min((rank[t] for t in ftags if t in rank), default=None)
+        if score is not None and (best is None or score < best[0]):
+            best = (score, str(f.get("url", "")))
+    return best[1] if best else None
+
+
+def arch_check(catalog: Any, frameworks: Any = None, *, files: Callable[[str, str], list[dict[str, Any]]] | None = None,
+               read: Callable[[str, str], Archs | None] | None = None,
+               reachable: Callable[[str], bool] | None = None) -> tuple[ArchFinding, ...]:
+    """Each CUDA variant's architecture list (``frameworks/_gpu.toml``) against the one its wheel holds, per
+    platform: the wheel is found on the variant's index (PEP 691) for Python 3.12 (or the variant's newest) and
+    read by range requests (:func:`wheel_archs`). A build whose index cannot be reached, or whose framework
+    compiles at run time (JAX), is unverified; ``files``, ``read`` and ``reachable`` replace the network."""
+    from urllib.parse import urljoin, urlparse
+
+    from packaging.requirements import Requirement
+
+    from .maintain import _framework_ids, host_reachable
+    from .sizes import simple_json, target_tags
+
+    files = files or simple_json
+    read = read or wheel_archs
+    reachable = reachable or host_reachable
+    seen: dict[str, Archs | None | str] = {}
+    out = []
+    for fid in _framework_ids(catalog, frameworks):
+        fw = catalog.get(fid)
+        for release in fw.releases:
+            for variant in release.variants:
+                for platform, arch in variant.architectures.items():
+                    stated = _stated(arch.sass, (arch.ptx,) if arch.ptx else ())
+                    pins = [Requirement(r) for r in variant.requirements]
+                    dist = next((r for r in pins if r.name in READERS), None)
+                    base = dict(framework=fid, release=release.version, target=variant.target, platform=platform,
+                                catalog=stated, wheel=())
+                    if dist is None or not arch.sass:
+                        out.append(ArchFinding(**base, state="unverified",
+                                               detail="no wheel names its architectures (compiled at run time)"))
+                        continue
+                    version = next((s.version for s in dist.specifier if s.operator == "=="), "")
+                    index = fw.indexes[variant.index].url if variant.index else catalog.pypi_url
+                    host = urlparse(index).hostname or ""
+                    if host != urlparse(catalog.pypi_url).hostname and not reachable(host):
+                        out.append(ArchFinding(**base, state="unverified", detail=f"index {host} is not reachable"))
+                        continue
+                    pythons = variant.python or release.python
+                    python = "3.12" if "3.12" in pythons else pythons[-1]
+                    try:
+                        listing = files(index, dist.name)
+                    except (OSError, ValueError) as e:
+                        out.append(ArchFinding(**base, state="unverified", detail=f"cannot list {dist.name}: {e}"))
+                        continue
+                    url = wheel_url(listing, dist.name, version, target_tags(platform, python))
+                    if url is None:
+                        out.append(ArchFinding(**base, state="unverified",
+                                               detail=f"no {dist.name}=={version} wheel for {platform}, Python {python}"))
+                        continue
+                    url = urljoin(index.rstrip("/") + f"/{dist.name}/", url)
+                    if url not in seen:
+                        try:
+                            seen[url] = read(dist.name, url)
+                        except ToolError as e:
+                            seen[url] = str(e)
+                    found = seen[url]
+                    if not isinstance(found, Archs):
+                        out.append(ArchFinding(**base, state="unverified",
+                                               detail=found if isinstance(found, str) else f"{url}: no list in it"))
+                        continue
+                    held = _stated(found.sass, found.ptx)
+                    out.append(ArchFinding(**{**base, "wheel": held}, state="same" if held == stated else "differs",
+                                           detail=url.rsplit("/", 1)[-1]))
+    return tuple(out)

@@ -231,6 +231,30 @@ def test_newest_covering_reads_requires_python_and_wheel_tags():
                            ["3.12"]) is None  # a free-threaded wheel does not serve the default CPython
 
 
+def test_newest_covering_holds_a_claim_to_every_platform_it_names():
+    """A version without a Windows wheel is not the newest for a release that claims Windows (issue 31)."""
+    def wheel(version: str, plat: str) -> dict:
+        return {"filename": f"x-{version}-cp312-cp312-{plat}.whl", "requires_python": ">=3.12"}
+
+    everywhere = ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "macosx_11_0_arm64", "win_amd64"]
+    doc = {"releases": {"9.0": [wheel("9.0", p) for p in everywhere],
+                        "9.1": [wheel("9.1", p) for p in everywhere[:3]] + [{"filename": "x-9.1.tar.gz"}]}}
+    assert newest_covering(doc, ["3.12"]) == "9.1"
+    assert newest_covering(doc, ["3.12"], ["linux-x86_64", "macos-arm64"]) == "9.1"
+    assert newest_covering(doc, ["3.12"], ["linux-x86_64", "windows-x86_64"]) == "9.0"  # the sdist does not count
+    musl = {"releases": {"9.2": [wheel("9.2", "musllinux_1_2_x86_64")]}}
+    assert newest_covering(musl, ["3.12"], ["linux-x86_64"]) is None
+    pandas = recorded_pypi("pandas")
+    assert newest_covering(pandas, ["3.11", "3.14"], ["linux-aarch64", "windows-x86_64", "macos-arm64"]) == "3.1.2"
+
+
+def test_every_claim_names_the_platforms_it_must_cover():
+    claims = newest_claims()
+    assert all(c.platforms for c in claims)
+    sklearn = [c for c in claims if c.framework == "sklearn" and c.requirement.startswith("pandas")]
+    assert {c.platforms for c in sklearn} == {("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")}
+
+
 def test_the_catalog_claims_newest_where_it_says_so():
     claims = newest_claims()
     by_fw = {c.framework for c in claims}

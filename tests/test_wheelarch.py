@@ -44,9 +44,10 @@ def test_ptx_and_arch_specific_names():
 
 
 def test_tensorflows_build_info():
-    text = b"build_info = {'cuda_compute_capabilities': ['sm_60', 'sm_70', 'sm_80', 'sm_89', 'compute_90'], 'x': 1}"
-    found = wheelarch.tensorflow_archs(text)
+    # tensorflow/python/platform/build_info.py of PyPI's tensorflow 2.21.0 cp312 manylinux_2_27_x86_64 wheel
+    found = wheelarch.tensorflow_archs((RECORDED / "wheel-tensorflow-2.21.0-x86_64-build_info.py.txt").read_bytes())
     assert (found.sass, found.ptx) == (("6.0", "7.0", "8.0", "8.9"), ("9.0",))
+    assert wheelarch.tensorflow_archs(b"build_info = {'cuda_compute_capabilities': ['sm_80']}").sass == ("8.0",)
 
 
 def _wheel(members: dict[str, bytes], *, zip64: bool = False) -> bytes:
@@ -86,3 +87,54 @@ def test_a_wheel_without_the_member_is_one_error():
         wheelarch.wheel_archs("torch", "https://files.example/torch.whl", fetch=_server(blob, []))
     with pytest.raises(ToolError, match="not a zip"):
         wheelarch.wheel_archs("torch", "https://files.example/x", fetch=_server(b"<html>nope</html>", []))
+
+
+# ---- `catalog check --archs`: the catalog's lists against the wheels, with recorded answers ----
+
+def _listing(index: str, name: str) -> list[dict]:
+    """A PEP 691 answer with PyPI's cp312 Linux torch and tensorflow wheels (relative URLs, as the mirror gives)."""
+    assert name in ("torch", "tensorflow"), name
+    versions = ("2.13.0", "2.14.1", "2.15.0") if name == "torch" else ("2.19.1", "2.20.0", "2.21.0")
+    return [{"filename": f"{name}-{v}-cp312-cp312-manylinux_2_28_{arch}.whl",
+             "url": f"../../packages/{name}-{v}-{arch}.whl"} for v in versions for arch in ("x86_64", "aarch64")]
+
+
+def _read(name: str, url: str) -> wheelarch.Archs | None:
+    if name == "tensorflow":
+        return wheelarch.tensorflow_archs((RECORDED / "wheel-tensorflow-2.21.0-x86_64-build_info.py.txt").read_bytes())
+    version, arch = url.rsplit("/", 1)[-1].removesuffix(".whl").split("-")[1:]
+    return wheelarch.torch_archs(excerpt(version, arch))
+
+
+def test_the_catalogs_architecture_lists_are_the_wheels(catalog):
+    found = wheelarch.arch_check(catalog, ["pytorch", "keras", "tensorflow"], files=_listing, read=_read,
+                                 reachable=lambda host: False)
+    read = [a for a in found if a.state != "unverified"]
+    assert [a for a in read if a.state != "same"] == []
+    # every Linux CUDA build on PyPI was read: torch 2.13-2.15 on x86_64 and aarch64, Keras's torch, TensorFlow
+    assert {(a.framework, a.release, a.platform) for a in read} >= {
+        ("pytorch", v, p) for v in ("2.13.0", "2.14.1", "2.15.0") for p in ("linux-x86_64", "linux-aarch64")}
+    assert {("keras", "3.15.1", "cuda-13.2", "linux-aarch64"), ("tensorflow", "2.21.0", "cuda-12.9", "linux-x86_64")} <= {
+        (a.framework, a.release, a.target, a.platform) for a in read}
+    unverified = {a.detail for a in found if a.state == "unverified"}
+    assert unverified == {"index download.pytorch.org is not reachable",
+                          "no wheel names its architectures (compiled at run time)"}
+
+
+def test_a_list_that_is_not_the_wheels_is_reported(catalog):
+    import dataclasses
+
+    from scaffold.models import Architectures
+
+    pytorch = catalog.get("pytorch")
+    release = pytorch.releases[0]
+    x86_list = Architectures(("7.5", "8.0", "8.6", "9.0", "10.0", "12.0"), source="the x86_64 list")
+    variants = tuple(dataclasses.replace(v, architectures={p: x86_list for p in v.architectures})
+                     for v in release.variants)  # the mistake issue 31 found: x86_64's list on aarch64
+    edited = dataclasses.replace(catalog, frameworks={**catalog.frameworks, "pytorch": dataclasses.replace(
+        pytorch, releases=(dataclasses.replace(release, variants=variants),))})
+    found = wheelarch.arch_check(edited, ["pytorch"], files=_listing, read=_read, reachable=lambda host: False)
+    (wrong,) = [a for a in found if a.state == "differs"]
+    assert (wrong.release, wrong.target, wrong.platform) == ("2.15.0", "cuda-13.2", "linux-aarch64")
+    assert wrong.wheel == ("8.0", "9.0", "10.0", "11.0", "12.0") and wrong.catalog[0] == "7.5"
+    assert wrong.detail == "torch-2.15.0-aarch64.whl"
