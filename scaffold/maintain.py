@@ -2,7 +2,9 @@
 
 ``scaffold catalog prove`` resolves every (framework, release, target, platform, python) the catalog
 claims with uv against the real indexes; an index that cannot be reached is counted as unverified,
-never as passed. ``scaffold catalog check`` asks PyPI for releases newer than the catalog's newest.
+never as passed. ``scaffold catalog check`` asks PyPI for releases newer than the catalog's newest, for
+companions promised the newest that are not (per Python and platform), and for every other pin with a newer
+release (reported only).
 Imports the catalog, the pure resolver and target vocabulary (``pins``, ``targets``), ``locking``'s uv
 runner and ``atomic`` (the kept answers); the network is reached only through uv and PyPI's JSON API.
 """

@@ -3,7 +3,8 @@
 For every release, variant and platform the catalog claims, the pins are resolved with uv for one Python
 (the same resolution as ``scaffold lock``) and each resolved package's file for that platform and Python is
 looked up in the index's JSON API (PEP 691: every file with its size). The sum goes to
-``frameworks/_sizes.toml`` with the date, so ``scaffold new`` and ``scaffold detect`` can say "cuda-13.2: ~3.4 GB;
+``frameworks/_sizes.toml`` with the date and a digest of the pins it measured (a size whose pins changed is
+stale: not shown, and reported by ``scaffold catalog check``), so ``scaffold new`` and ``scaffold detect`` can say "cuda-13.2: ~3.4 GB;
 cpu: ~0.3 GB" before anything is downloaded. Combinations whose index cannot be reached are left out, never
 guessed.
 

@@ -7,7 +7,8 @@ PyTorch compiles its ``TORCH_CUDA_ARCH_LIST`` into ``torch/lib/libtorch_python.s
 ``cuda_compute_capabilities`` into ``tensorflow/python/platform/build_info.py``.
 
 The parsing is pure (bytes in, names out) so it is tested over recorded members; :func:`fetch_range` is the
-only code here that reaches the network. Imports nothing of ours but ``errors``.
+only code here that reaches the network. Imports ``errors``; :func:`arch_check` (``scaffold catalog check
+--archs``) also ``maintain`` and ``sizes``, when it runs (the index listing and the wheel tags a platform takes).
 """
 
 from __future__ import annotations

@@ -138,3 +138,16 @@ def test_a_list_that_is_not_the_wheels_is_reported(catalog):
     assert (wrong.release, wrong.target, wrong.platform) == ("2.15.0", "cuda-13.2", "linux-aarch64")
     assert wrong.wheel == ("8.0", "9.0", "10.0", "11.0", "12.0") and wrong.catalog[0] == "7.5"
     assert wrong.detail == "torch-2.15.0-aarch64.whl"
+
+
+@pytest.mark.network
+def test_pypis_newest_torch_wheels_hold_the_catalogs_lists(catalog):
+    """Reads PyPI's torch 2.15.0 Linux wheels (two range requests each, ~35-50 MB) against frameworks/_gpu.toml."""
+    import dataclasses
+
+    pytorch = catalog.get("pytorch")
+    newest = dataclasses.replace(catalog, frameworks={**catalog.frameworks, "pytorch": dataclasses.replace(
+        pytorch, releases=pytorch.releases[:1])})
+    found = wheelarch.arch_check(newest, ["pytorch"], reachable=lambda host: False)
+    read = {(a.platform, a.state) for a in found if a.state != "unverified"}
+    assert read == {("linux-x86_64", "same"), ("linux-aarch64", "same")}, found
