@@ -223,7 +223,7 @@ def test_auto_keras_torch_backend_follows_pytorchs_matrix():
     assert pins.target.name == "cuda-12.6"
     pins = resolve_pins("keras", target="auto", options={"backend": "torch"}, machine=machine_with("h200", CUDA13),
                         python="3.12")
-    assert pins.target.name == "cuda-13.2"
+    assert pins.target.name == "cuda-13.0"
 
 
 def test_a_mixed_machine_gets_a_build_that_runs_on_every_gpu():
@@ -289,7 +289,7 @@ def test_auto_gives_grace_hopper_and_jetson_thor_the_cuda_13_aarch64_build(gpu):
     assert pins.warnings == ()
     keras = resolve_pins("keras", target="auto", options={"backend": "torch"}, machine=aarch64_machine(gpu),
                          python="3.12")
-    assert keras.target.name == "cuda-13.2"
+    assert keras.target.name == "cuda-13.0"
 
 
 def test_each_platform_of_a_cuda_13_build_says_its_own_architectures():

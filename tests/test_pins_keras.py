@@ -75,10 +75,8 @@ def test_cuda_builds_come_with_their_extras_and_indexes():
     assert cu126.uv_sources == {"torch": ({"index": "pytorch-cu126"},)}
     linux_cpu = _resolve("cpu", "linux-x86_64", backend="torch")
     assert linux_cpu.index_lines[0] == "--index-url https://download.pytorch.org/whl/cpu"
-    # PyPI's Linux torch 2.15.0 wheel is the CUDA 13.2 build, so that variant needs no extra index; 13.0 does.
-    assert _resolve("cuda-13.2", "linux-x86_64", backend="torch").index_lines == ()
-    assert _resolve("cuda-13.0", "linux-x86_64", backend="torch").index_lines[0] == (
-        "--index-url https://download.pytorch.org/whl/cu130")
+    # PyPI's Linux torch wheel is the CUDA 13.0 build, so the CUDA 13 variant needs no extra index.
+    assert _resolve("cuda-13.0", "linux-x86_64", backend="torch").index_lines == ()
 
 
 @pytest.mark.parametrize(("target", "platform", "python", "backend", "expected"), [
