@@ -489,8 +489,9 @@ def _downloads(path: Path, errors: list[str]) -> dict[str, Download]:
         where = f"downloads.{key}"
         size, packages = r.get(raw, "bytes", where, int), r.get(raw, "packages", where, int)
         python, measured = r.get(raw, "python", where, str), r.get(raw, "measured", where, str)
+        pins = r.get(raw, "pins", where, str, "")
         if None not in (size, packages, python, measured):
-            out[key] = Download(size, python, packages, measured)
+            out[key] = Download(size, python, packages, measured, pins)
     errors.extend(r.errors)
     return out
 
@@ -582,6 +583,8 @@ class NewestClaim:
     requirement: str  # as written, marker included
     pythons: tuple[str, ...]  # the Pythons the release (or variant) claims; the marker narrows them
     where: str  # the file and table that makes the claim
+    # the platforms the release's variants (or the variant) claim: a newest pin must have a file for each
+    platforms: tuple[str, ...] = ()
 
 
 def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
@@ -600,11 +603,14 @@ def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
         for i, raw in enumerate(doc.get("releases", [])):
             version, pythons = raw["version"], tuple(raw.get("python", ()))
             own = tuple(raw.get("requires", ()))
+            variants = raw.get("variants", [])
+            plats = tuple(p for p in PLATFORMS if any(p in v.get("platforms", ()) for v in variants))
             if raw.get("newest") is True:
-                claims += [NewestClaim(fid, version, req, pythons, f"{path.name} releases[{i}]") for req in own]
-            for where_raw, own_reqs, py in ((raw, own, pythons),
-                                            *((v, tuple(v.get("requirements", ())), tuple(v.get("python", ())) or pythons)
-                                              for v in raw.get("variants", []))):
+                claims += [NewestClaim(fid, version, req, pythons, f"{path.name} releases[{i}]", plats) for req in own]
+            for where_raw, own_reqs, py, on in (
+                    (raw, own, pythons, plats),
+                    *((v, tuple(v.get("requirements", ())), tuple(v.get("python", ())) or pythons,
+                       tuple(v.get("platforms", ()))) for v in variants)):
                 mine = {_name(req) for req in own_reqs}
                 for ref in where_raw.get("companions", ()):
                     name = ref.partition("@")[0]
@@ -612,7 +618,7 @@ def newest_claims(directory: Path | None = None) -> tuple[NewestClaim, ...]:
                     if not sets[name].newest or isinstance(pins, str):
                         continue
                     home = path.name if name in own_sets else TOOLING_FILE
-                    claims += [NewestClaim(fid, version, req, py, f"{home} companions.{name}")
+                    claims += [NewestClaim(fid, version, req, py, f"{home} companions.{name}", on)
                                for req in pins if _name(req) not in mine]
     return tuple(dict.fromkeys(claims))
 

@@ -484,23 +484,42 @@ app.add_typer(catalog_app, name="catalog")
 @catalog_app.command("check")
 def catalog_check_command(
     framework: list[str] | None = typer.Option(None, "--framework", "-f", help="repeatable (default: all six)"),
-    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release "
-                                "or a companion pinned as the newest is not"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when any framework has a newer release, "
+                                "a companion pinned as the newest is not, a recorded size is stale, or (--archs) "
+                                "an architecture list differs from its wheel's"),
+    archs: bool = typer.Option(False, "--archs", help="also read each CUDA build's GPU architectures out of its "
+                               "wheel (range requests: ~40 MB a torch wheel) and hold the catalog's lists to them"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for machines"),
 ) -> None:
-    """List releases on PyPI newer than the catalog's newest pins, and companion pins the catalog calls the
-    newest that have a newer release for the same Pythons (needs the network)."""
+    """List releases on PyPI newer than the catalog's newest pins; companion pins the catalog calls the
+    newest that have a newer release for the same Pythons and platforms; every other pin with a newer release
+    that installs where it does (reported, never a failure); recorded download sizes whose pins changed since
+    they were measured; with --archs, architecture lists that differ from the wheels' (needs the network)."""
     from .catalog import default_catalog
-    from .maintain import catalog_check, companion_check
+    from .maintain import catalog_check, companion_check, pin_check
+    from .sizes import size_findings
 
+    catalog = default_catalog()
     try:
-        report = catalog_check(default_catalog(), framework or None)
-        companions = companion_check(default_catalog(), framework or None)
+        report = catalog_check(catalog, framework or None)
+        companions = companion_check(catalog, framework or None)
+        pins = pin_check(catalog, framework or None)
+        if archs:
+            from .wheelarch import arch_check
+
+            arch_findings = arch_check(catalog, framework or None)
+        else:
+            arch_findings = ()
     except ScaffoldError as e:
         _fail(e)
+    sizes = [f for f in size_findings(catalog) if not framework or f.key.split("/")[0] in framework]
+    wrong_archs = [a for a in arch_findings if a.state == "differs"]
     if as_json:
-        typer.echo(json.dumps({"frameworks": [r.as_dict() for r in report],
-                               "companions": [c.as_dict() for c in companions]}, indent=2))
+        doc = {"frameworks": [r.as_dict() for r in report], "companions": [c.as_dict() for c in companions],
+               "pins": [p.as_dict() for p in pins], "sizes": [f.as_dict() for f in sizes]}
+        if archs:
+            doc["architectures"] = [a.as_dict() for a in arch_findings]
+        typer.echo(json.dumps(doc, indent=2))
     else:
         for r in report:
             pinned = f"newest pinned {r.newest_pinned}" if r.newest_pinned else "nothing pinned yet"
@@ -512,7 +531,21 @@ def catalog_check_command(
         for c in companions:
             typer.echo(f"{c.framework:<11} {c.package:<14} {c.pinned} pinned as the newest for Python "
                        f"{', '.join(c.pythons)} in {c.release} ({c.where}); newer: {c.newest}")
-    if strict and (any(r.newer for r in report) or companions):
+        for p in pins:
+            more = f" and {len(p.used_by) - 2} more" if len(p.used_by) > 2 else ""
+            typer.echo(f"pin         {p.package} {p.pinned}: newer {p.newest} installs where it does "
+                       f"({', '.join(p.used_by[:2])}{more})")
+        for f in sizes:
+            why = "its pins changed since" if f.state == "stale" else "the catalog claims no such target"
+            typer.echo(f"size {f.state}: {f.key} (measured {f.measured}; {why}): run `scaffold catalog sizes`")
+        for a in arch_findings:
+            if a.state != "same":
+                typer.echo(f"archs {a.state}: {a.framework} {a.release} {a.target} {a.platform}: catalog "
+                           f"{' '.join(a.catalog) or '-'}; wheel {' '.join(a.wheel) or '-'} ({a.detail})")
+        if archs:
+            same = sum(a.state == "same" for a in arch_findings)
+            typer.echo(f"archs: {same} of {len(arch_findings)} builds read from their wheels match the catalog")
+    if strict and (any(r.newer for r in report) or companions or sizes or wrong_archs):
         raise typer.Exit(1)
 
 
@@ -565,7 +598,7 @@ def catalog_sizes_command(
 
     from ._paths import frameworks_dir
     from .catalog import SIZES_FILE, default_catalog
-    from .sizes import measure, write_sizes
+    from .sizes import claimed_sizes, measure, write_sizes
 
     catalog = default_catalog()
     try:
@@ -575,7 +608,7 @@ def catalog_sizes_command(
         _fail(e)
     path = frameworks_dir() / SIZES_FILE
     try:
-        path.write_text(write_sizes(measured, catalog.downloads), encoding="utf-8")
+        path.write_text(write_sizes(measured, catalog.downloads, claimed_sizes(catalog)), encoding="utf-8")
     except OSError as e:
         _fail(ScaffoldError(f"cannot write {path}: {e.strerror or e}"))
     if as_json:

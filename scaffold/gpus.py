@@ -43,6 +43,17 @@ def oldest(arch: Architectures) -> str:
     return min(caps, key=lambda c: capability(c) or (0, 0)) if caps else "?"
 
 
+def sentence(arch: Architectures) -> str | None:
+    """The note that says which GPUs a build runs on, from its architecture list; None when nobody knows it."""
+    if not arch.known:
+        return None
+    if arch.minimum and not arch.sass:
+        return f"Its GPU kernels are compiled at run time: it needs a GPU of {sm(arch.minimum)} or newer."
+    kernels = ", ".join(sm(c) for c in arch.sass)
+    ptx = f", and PTX for {sm(arch.ptx).replace('sm_', 'compute_')} that newer GPUs compile" if arch.ptx else ""
+    return f"Its wheels carry GPU kernels for {kernels}{ptx}: a GPU older than {sm(oldest(arch))} cannot run it."
+
+
 def blocker(variant: Variant, platform: str, caps: Iterable[str]) -> str | None:
     """Why ``variant`` cannot run on one of the GPUs ``caps`` on ``platform``, or None when it can (or is unknown)."""
     arch = variant.architectures.get(platform)

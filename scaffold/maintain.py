@@ -2,7 +2,9 @@
 
 ``scaffold catalog prove`` resolves every (framework, release, target, platform, python) the catalog
 claims with uv against the real indexes; an index that cannot be reached is counted as unverified,
-never as passed. ``scaffold catalog check`` asks PyPI for releases newer than the catalog's newest.
+never as passed. ``scaffold catalog check`` asks PyPI for releases newer than the catalog's newest, for
+companions promised the newest that are not (per Python and platform), and for every other pin with a newer
+release (reported only).
 Imports the catalog, the pure resolver and target vocabulary (``pins``, ``targets``), ``locking``'s uv
 runner and ``atomic`` (the kept answers); the network is reached only through uv and PyPI's JSON API.
 """
@@ -536,8 +538,34 @@ def claim_pythons(claim: NewestClaim) -> tuple[str, ...]:
     return tuple(py for py in claim.pythons if any(marker.evaluate(marker_environment(p, py)) for p in PLATFORMS))
 
 
-def _file_covers(file: Mapping[str, Any], python: str) -> bool:
-    """Whether one uploaded file installs on CPython ``python`` (by requires_python and, for a wheel, its tags)."""
+def claim_targets(claim: NewestClaim) -> tuple[tuple[str, str], ...]:
+    """(python, platform) pairs a claimed pin must install on: the release's (or variant's), narrowed by its marker."""
+    marker = Requirement(claim.requirement).marker
+    return tuple((py, p) for py in claim.pythons for p in (claim.platforms or PLATFORMS)
+                 if marker is None or marker.evaluate(marker_environment(p, py)))
+
+
+def platform_of(tag: str) -> str | None:
+    """The catalog platform a wheel's platform tag installs on (``any`` for every one); None for the others
+    (musllinux, Intel macOS, 32-bit, Windows on Arm)."""
+    if tag == "any":
+        return "any"
+    if tag.startswith("musllinux"):
+        return None
+    if "linux" in tag and tag.endswith("x86_64"):
+        return "linux-x86_64"
+    if "linux" in tag and tag.endswith("aarch64"):
+        return "linux-aarch64"
+    if tag.startswith("macosx") and tag.endswith(("arm64", "universal2")):
+        return "macos-arm64"
+    if tag == "win_amd64":
+        return "windows-x86_64"
+    return None
+
+
+def _file_covers(file: Mapping[str, Any], python: str, platform: str | None = None) -> bool:
+    """Whether one uploaded file installs on CPython ``python`` (by requires_python and, for a wheel, its tags),
+    and on ``platform`` when one is given (an sdist and a pure wheel install everywhere)."""
     if file.get("yanked"):
         return False
     try:
@@ -551,6 +579,8 @@ def _file_covers(file: Mapping[str, Any], python: str) -> bool:
     parts = name[:-4].split("-")
     if len(parts) < 5:
         return False
+    if platform is not None and not {"any", platform} & {platform_of(t) for t in parts[-1].split(".")}:
+        return False
     pytags, abi = parts[-3].split("."), parts[-2]
     nodot = python.replace(".", "")
     for tag in pytags:
@@ -561,9 +591,17 @@ def _file_covers(file: Mapping[str, Any], python: str) -> bool:
     return False
 
 
-def newest_covering(pypi_json: Mapping[str, Any], pythons: Iterable[str]) -> str | None:
-    """The newest final release in a PyPI JSON document with a file for each of ``pythons``. Pure."""
+def newest_covering(pypi_json: Mapping[str, Any], pythons: Iterable[str],
+                    platforms: Iterable[str] | None = None) -> str | None:
+    """The newest final release in a PyPI JSON document with a file for each of ``pythons`` (on each of
+    ``platforms`` when given: a version without a Windows wheel is not the newest for a Windows claim). Pure."""
     pythons = tuple(pythons)
+    return _newest_for(pypi_json, [(py, p) for py in pythons for p in (platforms if platforms is not None else [None])])
+
+
+def _newest_for(pypi_json: Mapping[str, Any], targets: Iterable[tuple[str, str | None]]) -> str | None:
+    """:func:`newest_covering` for (python, platform) pairs (platform None: any)."""
+    targets = tuple(targets)
     best: tuple[Version, str] | None = None
     for text, files in (pypi_json.get("releases") or {}).items():
         try:
@@ -572,10 +610,10 @@ def newest_covering(pypi_json: Mapping[str, Any], pythons: Iterable[str]) -> str
             continue
         if version.is_prerelease or version.is_devrelease or not files:
             continue
+        wheels = [f for f in files if str(f.get("filename", "")).endswith(".whl")] or files
         # a release with wheels is judged by them; an sdist then only helps a Python no wheel serves when
         # there is no wheel at all (pure sdist projects)
-        wheels = [f for f in files if str(f.get("filename", "")).endswith(".whl")] or files
-        if all(any(_file_covers(f, py) for f in wheels) for py in pythons) and (best is None or version > best[0]):
+        if all(any(_file_covers(f, py, p) for f in wheels) for py, p in targets) and (best is None or version > best[0]):
             best = (version, text)
     return best[1] if best else None
 
@@ -596,11 +634,76 @@ def companion_check(catalog: Catalog, frameworks: Iterable[str] | None = None, *
         req = Requirement(claim.requirement)
         pinned = next((s.version for s in req.specifier if s.operator == "=="), None)
         pythons = claim_pythons(claim)
+        targets = claim_targets(claim)
         if pinned is None or not pythons:
             continue
         if req.name not in docs:
             docs[req.name] = fetch(req.name)
-        newest = newest_covering(docs[req.name], pythons)
+        newest = _newest_for(docs[req.name], targets)
         if newest is not None and Version(newest) > Version(pinned):
             stale.append(StaleCompanion(claim.framework, claim.release, req.name, pinned, newest, pythons, claim.where))
     return tuple(stale)
+
+
+# ---- every other pin: a newer release that installs where the pin does (reported, never failed) ----
+
+@dataclass(frozen=True)
+class NewerPin:
+    package: str
+    pinned: str
+    newest: str  # the newest final release with files for every (Python, platform) the pin serves
+    used_by: tuple[str, ...]  # "framework release target" for each claimed target that pins it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"package": self.package, "pinned": self.pinned, "newest": self.newest, "used_by": list(self.used_by)}
+
+
+def pinned_uses(catalog: Catalog, frameworks: Iterable[str] | None = None, *,
+                claims: Iterable[NewestClaim] | None = None,
+                ) -> dict[tuple[str, str], tuple[set[tuple[str, str]], list[str]]]:
+    """(distribution, pinned version) -> ((python, platform) it serves, who pins it) for every ``==`` pin a
+    claimed target installs: companions, CUDA wheels, tooling. Leaves out each framework's own package (the
+    newer-releases check) and what the catalog promises is the newest (the companion check). Pure."""
+    fids = _framework_ids(catalog, frameworks)
+    promised = {(Requirement(c.requirement).name.lower(), c.framework)
+                for c in (newest_claims() if claims is None else claims)}
+    uses: dict[tuple[str, str], tuple[set[tuple[str, str]], list[str]]] = {}
+    for fid in fids:
+        fw = catalog.get(fid)
+        for release, variant, platform, python in claimed_combinations(catalog, fid):
+            env = marker_environment(platform, python)
+            lines = [*variant.requirements, *release.requires, *release.dev_requires, *catalog.tooling.values(),
+                     *catalog.build_requires]
+            for text in lines:
+                req = Requirement(text)
+                name = canonicalize_name(req.name)
+                if name == canonicalize_name(fw.package) or (req.name.lower(), fid) in promised:
+                    continue
+                if req.marker is not None and not req.marker.evaluate(env):
+                    continue
+                pinned = next((s.version for s in req.specifier if s.operator == "=="), None)
+                if pinned is None or (pinned == release.version and name.startswith(canonicalize_name(fw.package))):
+                    continue  # the release's own build under another name (tensorflow-cpu for TensorFlow)
+                targets, who = uses.setdefault((name, pinned.split("+")[0]), (set(), []))
+                targets.add((python, platform))
+                label = f"{fid} {release.version} {variant.target}"
+                if label not in who:
+                    who.append(label)
+    return uses
+
+
+def pin_check(catalog: Catalog, frameworks: Iterable[str] | None = None, *,
+              claims: Iterable[NewestClaim] | None = None,
+              fetch: Callable[[str], Mapping[str, Any]] = fetch_pypi_json) -> tuple[NewerPin, ...]:
+    """Every pinned distribution (:func:`pinned_uses`) that PyPI has a newer release of with files for every
+    Python and platform the pin serves: reported for a maintainer to weigh, never a failure (a newer boto3 or
+    NVIDIA wheel may still be wrong for the framework that pins it). ``fetch`` is asked once per distribution."""
+    docs: dict[str, Mapping[str, Any]] = {}
+    out = []
+    for (name, pinned), (targets, who) in sorted(pinned_uses(catalog, frameworks, claims=claims).items()):
+        if name not in docs:
+            docs[name] = fetch(name)
+        newest = _newest_for(docs[name], sorted(targets))
+        if newest is not None and Version(newest) > Version(pinned):
+            out.append(NewerPin(name, pinned, newest, tuple(who)))
+    return tuple(out)

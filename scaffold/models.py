@@ -269,6 +269,8 @@ class Download:
     python: str  # the Python it was measured for (sizes differ little between Pythons)
     packages: int
     measured: str  # date, YYYY-MM-DD
+    # a digest of the catalog's pins it measured (pins.size_fingerprint): a size whose pins changed since is stale
+    pins: str = ""
 
     def human(self) -> str:
         return f"~{self.bytes / 1e9:.1f} GB" if self.bytes >= 1e9 else f"~{max(1, round(self.bytes / 1e6))} MB"

@@ -6,7 +6,9 @@ from :func:`scaffold.hardware.detect`). Imports ``errors``, ``models``, ``gpus``
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -14,8 +16,8 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .errors import PythonUnsupported, TargetError, UsageError
-from .gpus import blocker
-from .models import Catalog, Framework, PinSet, Release, Target, Variant, download_key
+from .gpus import blocker, sentence
+from .models import Catalog, Download, Framework, PinSet, Release, Target, Variant, download_key
 from .targets import (
     TargetSpec,
     check_contradiction,
@@ -205,6 +207,10 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
     defaults = driver_facts(variant.version, catalog) if local_cuda else {}
     facts = {**defaults, **release.facts, **variant.facts}
     driver = driver_sentence(facts, platform) if local_cuda else None
+    # Which GPUs the build runs on is said from its architecture list for this platform (x86_64 and aarch64
+    # builds of one variant differ), never written by hand in a note that covers several platforms.
+    arch = variant.architectures.get(platform)
+    gpus = sentence(arch) if local_cuda and arch is not None else None
     return PinSet(
         framework=fw.id,
         framework_version=release.version,
@@ -216,10 +222,29 @@ def _pinset(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
         uv_sources=uv_sources,
         options=options,
         facts=facts,
-        notes=tuple([*notes, *variant.notes, *([driver] if driver else [])]),
-        download=catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform,
-                                                    variant.options)),
+        notes=tuple([*notes, *variant.notes, *([gpus] if gpus else []), *([driver] if driver else [])]),
+        download=current_download(catalog, fw, release, variant, platform),
     )
+
+
+def size_fingerprint(catalog: Catalog, fw: Framework, release: Release, variant: Variant, platform: str) -> str:
+    """A digest of every catalog pin that decides what a target downloads on ``platform``: the variant's and the
+    release's requirements as written (markers and all, so one digest serves every Python), the tooling every
+    project gets, and the index. ``scaffold catalog sizes`` records it with each size; a size whose digest is
+    not the catalog's any more measured other pins and is not shown."""
+    index = fw.indexes[variant.index].url if variant.index else catalog.pypi_url
+    decided_by = [platform, index, list(variant.requirements), list(release.requires), list(release.dev_requires),
+                  sorted(catalog.tooling.values())]
+    return hashlib.sha256(json.dumps(decided_by).encode()).hexdigest()[:16]
+
+
+def current_download(catalog: Catalog, fw: Framework, release: Release, variant: Variant,
+                     platform: str) -> Download | None:
+    """The recorded size of a target, when it was measured for the pins the catalog holds now."""
+    download = catalog.downloads.get(download_key(fw.id, release.version, variant.target, platform, variant.options))
+    if download is None or download.pins != size_fingerprint(catalog, fw, release, variant, platform):
+        return None
+    return download
 
 
 def exact_pins(requirements: tuple[str, ...] | list[str], target: Target) -> dict[str, str]:

@@ -3,7 +3,8 @@
 For every release, variant and platform the catalog claims, the pins are resolved with uv for one Python
 (the same resolution as ``scaffold lock``) and each resolved package's file for that platform and Python is
 looked up in the index's JSON API (PEP 691: every file with its size). The sum goes to
-``frameworks/_sizes.toml`` with the date, so ``scaffold new`` and ``scaffold detect`` can say "cuda-13.2: ~3.4 GB;
+``frameworks/_sizes.toml`` with the date and a digest of the pins it measured (a size whose pins changed is
+stale: not shown, and reported by ``scaffold catalog check``), so ``scaffold new`` and ``scaffold detect`` can say "cuda-13.2: ~3.4 GB;
 cpu: ~0.3 GB" before anything is downloaded. Combinations whose index cannot be reached are left out, never
 guessed.
 
@@ -31,6 +32,7 @@ from .errors import ScaffoldError
 from .locking import compile_lock, pin_lines
 from .maintain import host_reachable, index_hosts, pins_for
 from .models import Catalog, Download, download_key
+from .pins import size_fingerprint
 
 # The wheel platform tags each platform accepts, best first (uv resolves Linux for manylinux_2_28, macOS for 14.0).
 _PLATFORM_TAGS = {
@@ -137,21 +139,63 @@ def _measure_one(catalog, fid, release, variant, platform, python, key, today, f
         if size is None:
             return Measured(key, None, f"no file of {name}=={version} for {platform}, Python {python} on the index")
         total, count = total + size, count + 1
-    return Measured(key, Download(total, python, count, today))
+    pins_digest = size_fingerprint(catalog, catalog.framework(fid), release, variant, platform)
+    return Measured(key, Download(total, python, count, today, pins_digest))
 
 
-def write_sizes(measured: Iterable[Measured], old: Mapping[str, Download]) -> str:
-    """The text of ``frameworks/_sizes.toml``: new measurements over the old ones (kept where none was made)."""
-    table = dict(old)
-    table.update({m.key: m.download for m in measured if m.download is not None})
+def claimed_sizes(catalog: Catalog) -> dict[str, str]:
+    """Every target the catalog claims, by its ``_sizes.toml`` key, with the digest of the pins it has now."""
+    out = {}
+    for fid, fw in catalog.frameworks.items():
+        for release in fw.releases:
+            for variant in release.variants:
+                for platform in variant.platforms:
+                    key = download_key(fid, release.version, variant.target, platform, variant.options)
+                    out[key] = size_fingerprint(catalog, fw, release, variant, platform)
+    return out
+
+
+@dataclass(frozen=True)
+class SizeFinding:
+    """A recorded size that no longer tells the truth: ``stale`` (its pins changed since it was measured) or
+    ``orphan`` (the catalog claims no such target any more)."""
+
+    key: str
+    state: str
+    measured: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"key": self.key, "state": self.state, "measured": self.measured}
+
+
+def size_findings(catalog: Catalog) -> tuple[SizeFinding, ...]:
+    """The recorded sizes that ``scaffold catalog sizes`` must measure again or drop. Pure: no network."""
+    claimed = claimed_sizes(catalog)
+    found = []
+    for key, d in sorted(catalog.downloads.items()):
+        if key not in claimed:
+            found.append(SizeFinding(key, "orphan", d.measured))
+        elif d.pins != claimed[key]:
+            found.append(SizeFinding(key, "stale", d.measured))
+    return tuple(found)
+
+
+def write_sizes(measured: Iterable[Measured], old: Mapping[str, Download], claimed: Mapping[str, str]) -> str:
+    """The whole text of ``frameworks/_sizes.toml``: this run's measurements, and the old ones of targets it did not
+    measure (an index it could not reach, a framework left out) where they were measured for today's pins
+    (``claimed``: key -> digest, :func:`claimed_sizes`). Stale and orphaned sizes are dropped, never kept."""
+    table = {k: d for k, d in old.items() if claimed.get(k) == d.pins}
+    table.update({m.key: m.download for m in measured if m.download is not None and m.key in claimed})
     lines = [
         "# What each target's pins download: every file of the resolved tree for that platform, summed.",
         "# Written by `scaffold catalog sizes` (uv pip compile for one Python, then each file's size from the",
-        "# index's JSON API, PEP 691); combinations whose index could not be reached are not listed. Do not edit.",
+        "# index's JSON API, PEP 691); combinations whose index could not be reached are not listed. Do not edit:",
+        "# `pins` is a digest of the catalog's pins each size measured, and `scaffold catalog check` reports a size",
+        "# whose pins changed since.",
         "",
     ]
     for key in sorted(table):
         d = table[key]
         lines += [f'[downloads."{key}"]', f"bytes = {d.bytes}", f"packages = {d.packages}",
-                  f'python = "{d.python}"', f'measured = "{d.measured}"', ""]
+                  f'python = "{d.python}"', f'measured = "{d.measured}"', f'pins = "{d.pins}"', ""]
     return "\n".join(lines)

@@ -130,8 +130,11 @@ def test_pytorch_indexes_are_shared_by_pytorch_and_keras(catalog):
      "_tooling.toml: companions.numpy.requires: invalid requirement 'numpy=>2.5.5'"),
     ("keras.toml", "[[releases]]", '[indexes.pytorch-cpu]\nurl = "https://example.org/simple"\n\n[[releases]]',
      "keras.toml: indexes.pytorch-cpu: already declared in _tooling.toml"),
-    ("tensorflow.toml", '[companions."and-cuda-12.9"]\nrequires = [', '[companions."and-cuda-12.9"]\nnewest = "yes"\nrequires = [',
-     "tensorflow.toml: companions.and-cuda-12.9.newest: expected true/false, got str"),
+    ("keras.toml", '[companions."jax-cuda13-13.5"]\nrequires = [', '[companions."jax-cuda13-13.5"]\nnewest = "yes"\nrequires = [',
+     "keras.toml: companions.jax-cuda13-13.5.newest: expected true/false, got str"),
+    ("tensorflow.toml", '[[releases]]',
+     '[companions."and-cuda-12.9"]\nrequires = ["nvidia-cudnn-cu12==9.3.0.75"]\nsource = "x"\n\n[[releases]]',
+     "tensorflow.toml: companions.and-cuda-12.9: already declared in _tooling.toml"),
     ("sklearn.toml", '"numpy@3.10"', '"numpy@3.9"', "sklearn.toml: releases[1].companions: 'numpy@3.9': '3.9' is not one of 3.10"),
     ("sklearn.toml", '"numpy@3.10"', '"numpyy@3.10"', "sklearn.toml: releases[1].companions: 'numpyy' is not under [companions]"),
     ("_tooling.toml", """'pyarrow==25.0.1; python_version < "3.11"'""", """'pyarrow==25.0.1; sys_platform == "linux"'""",
@@ -228,6 +231,30 @@ def test_newest_covering_reads_requires_python_and_wheel_tags():
                            ["3.12"]) is None  # a free-threaded wheel does not serve the default CPython
 
 
+def test_newest_covering_holds_a_claim_to_every_platform_it_names():
+    """A version without a Windows wheel is not the newest for a release that claims Windows (issue 31)."""
+    def wheel(version: str, plat: str) -> dict:
+        return {"filename": f"x-{version}-cp312-cp312-{plat}.whl", "requires_python": ">=3.12"}
+
+    everywhere = ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "macosx_11_0_arm64", "win_amd64"]
+    doc = {"releases": {"9.0": [wheel("9.0", p) for p in everywhere],
+                        "9.1": [wheel("9.1", p) for p in everywhere[:3]] + [{"filename": "x-9.1.tar.gz"}]}}
+    assert newest_covering(doc, ["3.12"]) == "9.1"
+    assert newest_covering(doc, ["3.12"], ["linux-x86_64", "macos-arm64"]) == "9.1"
+    assert newest_covering(doc, ["3.12"], ["linux-x86_64", "windows-x86_64"]) == "9.0"  # the sdist does not count
+    musl = {"releases": {"9.2": [wheel("9.2", "musllinux_1_2_x86_64")]}}
+    assert newest_covering(musl, ["3.12"], ["linux-x86_64"]) is None
+    pandas = recorded_pypi("pandas")
+    assert newest_covering(pandas, ["3.11", "3.14"], ["linux-aarch64", "windows-x86_64", "macos-arm64"]) == "3.1.2"
+
+
+def test_every_claim_names_the_platforms_it_must_cover():
+    claims = newest_claims()
+    assert all(c.platforms for c in claims)
+    sklearn = [c for c in claims if c.framework == "sklearn" and c.requirement.startswith("pandas")]
+    assert {c.platforms for c in sklearn} == {("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")}
+
+
 def test_the_catalog_claims_newest_where_it_says_so():
     claims = newest_claims()
     by_fw = {c.framework for c in claims}
@@ -255,6 +282,7 @@ OLD_SKLEARN = [  # (file, today's pin, the stale one an independent check found 
     ("sklearn.toml", '"matplotlib==3.10.9"', '"matplotlib==3.10.8"'),
     ("sklearn.toml", '"tomli==2.5.0;', '"tomli==2.3.0;'),
     ("_tooling.toml", "'pyarrow==25.0.1;", "'pyarrow==22.0.0;"),
+    ("sklearn.toml", '"pandas==3.1.2"', '"pandas==3.1.1"'),  # issue 31: 3.1.2 came out 2026-11-30
 ]
 
 
@@ -273,6 +301,7 @@ def test_check_reports_stale_companions_where_they_are_written(frameworks):
         ("1.7.2", "pyarrow", "22.0.0", "25.0.1", "_tooling.toml companions.pyarrow"),
         ("1.7.2", "matplotlib", "3.10.8", "3.10.9", "sklearn.toml"),
         ("1.7.2", "tomli", "2.3.0", "2.5.0", "sklearn.toml"),
+        ("1.9.1", "pandas", "3.1.1", "3.1.2", "sklearn.toml"),
     }
     assert next(s for s in stale if s.package == "tomli").pythons == ("3.10",)
     assert next(s for s in stale if s.package == "pyarrow").pythons == ("3.10", "3.11", "3.12", "3.13")
@@ -333,6 +362,26 @@ def test_stated_cuda_version_is_what_the_pins_install(proof, fid, release, varia
     runtime = next((v for n, v in found.items() if n.startswith("nvidia-cuda-runtime")), found.get("cuda-toolkit"))
     assert runtime is not None, f"no CUDA runtime in the resolution: {combination.resolved}"
     assert runtime == variant.version, f"labelled CUDA {variant.version}, installs {found}"
+
+
+def test_every_cuda_label_is_a_pinned_runtime(claims):
+    """A CUDA variant whose pins reach CUDA through an extra with ranges (jax[cuda13], tensorflow[and-cuda]) pins
+    the runtime its label states, so the next NVIDIA wheel changes neither what installs nor the label (issue 31).
+    torch's own wheels pin their CUDA exactly (cuda-toolkit==), so a torch pin is its own runtime pin."""
+    checked, wrong = 0, []
+    for fid, release, variant, platform, _python, pins in claims:
+        if variant.accelerator != "cuda" or pins.facts.get("remote") or fid == "sagemaker":
+            continue
+        reqs = [Requirement(r) for r in pins.requirements]
+        if any(r.name == "torch" for r in reqs):
+            continue
+        runtime = [next(iter(r.specifier)).version for r in reqs if RUNTIME.match(r.name) and r.name != "cuda-toolkit"
+                   and len(r.specifier) == 1 and next(iter(r.specifier)).operator == "=="]
+        if [".".join(v.split(".")[:2]) for v in runtime] != [variant.version]:
+            wrong.append(f"{fid} {release.version} {variant.target} {platform} {dict(variant.options)}: {runtime}")
+        checked += 1
+    assert not wrong, "\n".join(wrong)
+    assert checked > 20
 
 
 def test_keras_torch_backend_pins_pytorch_catalogs_own_builds(catalog):

@@ -255,6 +255,53 @@ def test_pytorch_aarch64_cuda_12_6_builds_cover_ampere_and_hopper_only():
     assert resolve_pins("pytorch", target="auto", machine=hopper, python="3.12").target.name == "cuda-12.6"
 
 
+# Linux aarch64 GPUs (tests/recorded/nvidia-smi-cc-{t4g,gh200,thor}-*.txt): PyTorch's aarch64 CUDA 13 wheels carry
+# sm_80, sm_90, sm_100, sm_110 and sm_120 (read from the wheels, frameworks/_gpu.toml), not x86_64's sm_75..sm_120.
+AARCH64 = {"t4g": ("7.5", "580.95.05"), "gh200": ("9.0", "580.95.05"), "thor": ("11.0", "580.00")}
+
+
+def aarch64_machine(gpu: str):
+    return machine_with(gpu, AARCH64[gpu][1], platform="linux-aarch64")
+
+
+@pytest.mark.parametrize("gpu", sorted(AARCH64))
+def test_detect_reads_aarch64_gpus(gpu):
+    m = aarch64_machine(gpu)
+    assert m.accelerator == "cuda" and list(m.details["compute_capabilities"]) == [AARCH64[gpu][0]]
+
+
+def test_auto_gives_an_aws_t4g_no_cuda_13_aarch64_build():
+    # sm_75 is in the x86_64 CUDA 13 wheels only; the aarch64 CUDA 12.6 builds start at sm_80 too.
+    pins = resolve_pins("pytorch", target="auto", machine=aarch64_machine("t4g"), python="3.12")
+    assert pins.target.accelerator == "cpu"
+    assert any("none has kernels for compute capability 7.5" in n for n in pins.notes), pins.notes
+    explicit = resolve_pins("pytorch", target="cuda-13.2", machine=aarch64_machine("t4g"), python="3.12")
+    assert explicit.warnings and "the cuda-13.2 build starts at sm_80" in explicit.warnings[0]
+    keras = resolve_pins("keras", target="auto", options={"backend": "torch"}, machine=aarch64_machine("t4g"),
+                         python="3.12")
+    assert keras.target.accelerator == "cpu"
+
+
+@pytest.mark.parametrize("gpu", ["gh200", "thor"])
+def test_auto_gives_grace_hopper_and_jetson_thor_the_cuda_13_aarch64_build(gpu):
+    pins = resolve_pins("pytorch", target="auto", machine=aarch64_machine(gpu), python="3.12")
+    assert (pins.target.platform, pins.framework_version, pins.target.name) == ("linux-aarch64", "2.15.0", "cuda-13.2")
+    assert pins.warnings == ()
+    keras = resolve_pins("keras", target="auto", options={"backend": "torch"}, machine=aarch64_machine(gpu),
+                         python="3.12")
+    assert keras.target.name == "cuda-13.0"
+
+
+def test_each_platform_of_a_cuda_13_build_says_its_own_architectures():
+    x86 = resolve_pins("pytorch", target="cuda-13.2", platform="linux-x86_64", python="3.12")
+    arm = resolve_pins("pytorch", target="cuda-13.2", platform="linux-aarch64", python="3.12")
+    assert ("Its wheels carry GPU kernels for sm_75, sm_80, sm_86, sm_90, sm_100, sm_120: a GPU older than sm_75 "
+            "cannot run it.") in x86.notes
+    assert ("Its wheels carry GPU kernels for sm_80, sm_90, sm_100, sm_110, sm_120: a GPU older than sm_80 "
+            "cannot run it.") in arm.notes
+    assert not any("Turing" in n for n in arm.notes)
+
+
 def test_windows_takes_its_own_minimum_driver():
     cuda12 = DRIVERS["12"]
     between = f"{cuda12.linux.split('.')[0]}.99"  # past Linux's minimum, short of Windows' (NVIDIA's own split)

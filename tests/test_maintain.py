@@ -272,3 +272,51 @@ def test_the_prune_gate_waits_for_every_resolution_and_holds_new_ones():
     for thread in (first, pruning, second):
         thread.join(5)
     assert events == ["first in", "first out", "prune", "second in", "second out"]
+
+
+# ---- every other pin: newer releases reported, never failed (issue 31) ----
+
+def _files(name: str, version: str, plats: tuple[str, ...], pys: tuple[str, ...] = ("cp311", "cp312", "cp313")) -> list:
+    return [{"filename": f"{name.replace('-', '_')}-{version}-{py}-{py}-{p}.whl", "requires_python": ">=3.10"}
+            for py in pys for p in plats]
+
+
+def test_pins_beyond_the_newest_claims_are_held_to_pypi(catalog):
+    from scaffold.maintain import pin_check, pinned_uses
+
+    uses = pinned_uses(catalog)
+    names = {name for name, _ in uses}
+    # what issue 31 found nothing checks: the AWS SDK, moto, tensorboard, the CUDA wheels, Keras's torch, tooling
+    assert {"boto3", "moto", "tensorboard", "nvidia-cudnn-cu12", "nvidia-cuda-runtime", "torch", "ruff"} <= names
+    assert "numpy" not in names and "pandas" not in names  # promised the newest: the companion check's
+    assert ("tensorflow-cpu", "2.19.1") not in uses  # a release's own build under another name
+    everywhere = ("manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "macosx_11_0_arm64", "win_amd64")
+
+    def fetch(name: str) -> dict:
+        if name == "moto":  # a newer pure-Python release: reported
+            return {"releases": {"5.2.5": [{"filename": "moto-5.2.5-py3-none-any.whl"}],
+                                 "5.3.0": [{"filename": "moto-5.3.0-py3-none-any.whl"}],
+                                 "5.4.0rc1": [{"filename": "moto-5.4.0rc1-py3-none-any.whl"}]}}
+        if name == "tensorboard":  # newer, but without a file for Windows: not where the pin installs
+            return {"releases": {"2.21.0": [{"filename": "tensorboard-2.21.0-py3-none-any.whl"}],
+                                 "2.22.0": _files("tensorboard", "2.22.0", everywhere[:3])}}
+        return {"releases": {}}
+
+    report = pin_check(catalog, fetch=fetch)
+    # tensorboard 2.21.0 is newer than what TensorFlow 2.19/2.20 pin; 2.22.0 has no Windows wheel: not offered
+    assert [(p.package, p.pinned, p.newest) for p in report] == [
+        ("moto", "5.2.5", "5.3.0"), ("tensorboard", "2.19.0", "2.21.0"), ("tensorboard", "2.20.0", "2.21.0")]
+    assert report[0].used_by[0].startswith("sagemaker 3.27.0 ")
+    assert report[1].used_by == ("tensorflow 2.19.1 cpu", "tensorflow 2.19.1 cuda-12.5")
+
+
+def test_check_json_lists_pins_and_sizes(tmp_path):
+    """`catalog check --json` carries the new findings beside the old ones (the shape automation reads)."""
+    code = ("import json, sys\nfrom scaffold import cli, maintain\n"
+            "maintain.fetch_pypi_json = lambda name, **k: {'releases': {}}\n"
+            "sys.argv = ['scaffold', 'catalog', 'check', '-f', 'sagemaker', '--json']\ncli.main()\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"frameworks", "companions", "pins", "sizes"}
