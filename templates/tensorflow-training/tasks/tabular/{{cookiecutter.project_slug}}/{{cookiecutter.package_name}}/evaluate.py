@@ -49,7 +49,13 @@ def evaluate(
                 f"{path}: changed since training (its fingerprint differs), so which rows were held "
                 "out is no longer known; train again, or pass --data FILE to score other rows"
             )
-        table = subset(read_table(path), predictor.metadata["splits"]["test"])
+        held_out = predictor.metadata.get("splits", {}).get("test")
+        if not isinstance(held_out, list):
+            raise DataError(f"{predictor.path}: its metadata.json lists no held-out rows; pass --data FILE")
+        table = read_table(path)
+        if any(not isinstance(i, int) or not 0 <= i < len(table) for i in held_out):
+            raise DataError(f"{path}: the saved held-out rows are not rows of this file; pass --data FILE")
+        table = subset(table, held_out)
         what = "held-out rows"
     else:
         table = read_table(data)
