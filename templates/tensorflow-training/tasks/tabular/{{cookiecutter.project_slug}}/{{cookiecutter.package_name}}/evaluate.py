@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from .data import features_for, labels_for, read_table, subset
-from .export import Predictor, latest_export
+from .export import Predictor
 from .metrics import classification_scores, regression_scores
+from .runs import latest_export
 from .runtime import DataError, fingerprint, write_metrics
 
 log = logging.getLogger(__package__)

@@ -1,17 +1,14 @@
 """SavedModel export whose serving signature takes the table's raw columns; loading it back.
 
-Exports go to numbered folders (``export/1``, ``export/2``, ...), the layout TensorFlow Serving watches.
-Each holds a ``metadata.json`` beside the SavedModel (schema, classes, categories, the data's fingerprint
-and held-out rows), which ``evaluate`` and ``predict`` check; TensorFlow Serving ignores it.
+Exports are numbered folders (``runs.py``); each ``metadata.json`` holds the schema, classes, categories,
+the data's fingerprint and the held-out rows, which ``evaluate`` and ``predict`` check.
 """
 
 from __future__ import annotations
 
 import json
 import keyword
-import os
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,10 +18,9 @@ import numpy as np
 import tensorflow as tf
 
 from .data import Features, Schema
-from .runtime import DataError, write_json
+from .runs import METADATA, SIGNATURE, save_export
+from .runtime import DataError
 
-SIGNATURE = "serving_default"
-METADATA = "metadata.json"
 BATCH = 4096
 
 
@@ -78,26 +74,9 @@ def export_saved_model(
     module = tf.Module()
     module.model = model  # tracked, so the SavedModel holds the weights and the lookup tables
     module.serve = serve
-    path = export_dir / str(_latest_version(export_dir) + 1)
-    partial = export_dir / f".partial-{path.name}"
-    shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted export of ours
-    tf.saved_model.save(module, str(partial), signatures={SIGNATURE: serve.get_concrete_function()})
-    write_json(partial / METADATA, {**metadata, "inputs": names, "classes": list(classes)})
-    os.replace(partial, path)
-    return path
-
-
-def _latest_version(export_dir: Path) -> int:
-    versions = [int(p.name) for p in export_dir.glob("*") if p.is_dir() and p.name.isdigit()]
-    return max(versions, default=0)
-
-
-def latest_export(export_dir: Path) -> Path:
-    """The newest numbered export under ``export_dir``."""
-    version = _latest_version(export_dir)
-    if version == 0:
-        raise DataError(f"no SavedModel under {export_dir}: run `train` first, or pass --model")
-    return export_dir / str(version)
+    return save_export(
+        module, serve.get_concrete_function(), export_dir, {**metadata, "inputs": names, "classes": list(classes)}
+    )
 
 
 class Predictor:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from .data import features_for, read_table
 from .evaluate import report_unseen
-from .export import Predictor, latest_export
+from .export import Predictor
+from .runs import latest_export
 from .runtime import DataError, refuse_overwrite
 
 log = logging.getLogger(__package__)

@@ -21,6 +21,7 @@ from .distribute import choose_strategy, describe
 from .export import export_saved_model
 from .metrics import classification_scores, regression_scores
 from .model import build_model, model_inputs, vocabulary
+from .runs import move_aside
 from .runtime import DataError, fingerprint, write_json, write_metrics
 
 log = logging.getLogger(__package__)
@@ -42,21 +43,6 @@ class TrainResult:
     export_path: Path
     classes: tuple[str, ...]  # () for regression
     metrics: dict[str, float]  # as written to metrics.json
-
-
-def _move_aside(config: TrainConfig) -> Path | None:
-    """Move an earlier run's checkpoints and logs to ``artifacts/previous-<n>/``; nothing is deleted."""
-    if not any(folder.exists() and any(folder.iterdir()) for folder in (config.checkpoint_dir, config.log_dir)):
-        return None
-    number = 1
-    while (config.artifacts_dir / f"previous-{number}").exists():
-        number += 1
-    target = config.artifacts_dir / f"previous-{number}"
-    target.mkdir(parents=True)
-    for folder in (config.checkpoint_dir, config.log_dir):
-        if folder.exists():
-            folder.rename(target / folder.name)
-    return target
 
 
 def _ensure_writable(folder: Path) -> None:
@@ -159,7 +145,7 @@ def train(config: TrainConfig) -> TrainResult:
         optimizer.build(model.trainable_variables)
         class_weights = tf.constant(weights)
 
-    moved_aside = _move_aside(config)
+    moved_aside = move_aside(config.artifacts_dir, config.checkpoint_dir, config.log_dir)
     if moved_aside:
         log.info("fresh run: the previous run's checkpoints and logs are now in %s", moved_aside)
     checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
