@@ -56,8 +56,11 @@ def _ensure_writable(folder: Path) -> None:
 
 
 def _pipeline(features: Features, target: np.ndarray, batch: int, *, training: bool, seed: int) -> tf.data.Dataset:
-    """cache -> (shuffle) -> batch -> prefetch, auto-sharded by examples across workers (see data.py of the
-    image starter for why DATA, not FILE): the rows are in memory already."""
+    """cache -> (shuffle) -> batch -> prefetch, sharded by rows across workers.
+
+    The rows are tensors in memory, not files, so ``AutoShardPolicy.FILE`` has nothing to divide;
+    ``DATA`` makes each worker of a ``MultiWorkerMirroredStrategy`` keep every n-th row. One worker ignores it.
+    """
     dataset = tf.data.Dataset.from_tensor_slices((model_inputs(features), target)).cache()
     if training:
         dataset = dataset.shuffle(len(target), seed=seed, reshuffle_each_iteration=True)
@@ -116,8 +119,8 @@ def train(config: TrainConfig) -> TrainResult:
     else:
         mean, std = 0.0, 1.0
         train_t, val_t = train_y, val_y
-        # Each class weighs as much in the loss as the others together would at its share of rows, so a
-        # rare class is not learnt as "never": n / (classes * rows of the class).
+        # Balanced class weights, rows / (classes * rows of the class): every class carries the same total
+        # weight in the loss, so a rare class is not learnt as "never".
         counts = np.bincount(train_y, minlength=len(classes)).astype(np.float64)
         weights = (len(train_y) / (len(classes) * np.maximum(counts, 1))).astype(np.float32)
 
