@@ -9,7 +9,8 @@ import numpy as np
 import tensorflow as tf
 
 from .data import check_images_decode, image_files, scan_image_folder, synthetic_dataset
-from .export import Predictor, latest_export
+from .export import Predictor
+from .runs import latest_export
 from .runtime import DataError, write_metrics
 
 log = logging.getLogger(__package__)

@@ -1,16 +1,12 @@
 """SavedModel export with a serving signature and the record of what it was trained on; loading both back.
 
-Exports go to numbered folders (``export/1``, ``export/2``, ...), the layout TensorFlow Serving
-watches: it serves the highest number and picks up new ones as training writes them. Each holds a
-``metadata.json`` beside the SavedModel (class names, image shape, data fingerprint, the held-out
-test images), which ``evaluate`` and ``predict`` check; TensorFlow Serving ignores it.
+Exports are numbered folders (``runs.py``); each ``metadata.json`` holds the class names, image shape,
+data fingerprint and the held-out test images, which ``evaluate`` and ``predict`` check.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,10 +15,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .runtime import DataError, write_json
-
-SIGNATURE = "serving_default"
-METADATA = "metadata.json"
+from .runs import METADATA, SIGNATURE, save_export
+from .runtime import DataError
 
 
 def export_saved_model(
@@ -47,26 +41,7 @@ def export_saved_model(
     module = tf.Module()
     module.model = model  # tracked, so the SavedModel holds the weights
     module.serve = serve
-    path = export_dir / str(_latest_version(export_dir) + 1)
-    partial = export_dir / f".partial-{path.name}"
-    shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted export of ours
-    tf.saved_model.save(module, str(partial), signatures={SIGNATURE: serve})
-    write_json(partial / METADATA, {**metadata, "class_names": list(class_names)})
-    os.replace(partial, path)
-    return path
-
-
-def _latest_version(export_dir: Path) -> int:
-    versions = [int(p.name) for p in export_dir.glob("*") if p.is_dir() and p.name.isdigit()]
-    return max(versions, default=0)
-
-
-def latest_export(export_dir: Path) -> Path:
-    """The newest numbered export under ``export_dir``."""
-    version = _latest_version(export_dir)
-    if version == 0:
-        raise DataError(f"no SavedModel under {export_dir}: run `train` first, or pass --model")
-    return export_dir / str(version)
+    return save_export(module, serve, export_dir, {**metadata, "class_names": list(class_names)})
 
 
 class Predictor:

@@ -12,7 +12,8 @@ import numpy as np
 import tensorflow as tf
 
 from .data import check_images_decode, image_files, list_images
-from .export import Predictor, latest_export
+from .export import Predictor
+from .runs import latest_export
 from .runtime import DataError, refuse_overwrite
 
 log = logging.getLogger(__package__)

@@ -18,6 +18,7 @@ from .data import Examples, load_examples, make_pipeline
 from .distribute import choose_strategy, describe
 from .export import export_saved_model
 from .model import build_model
+from .runs import move_aside
 from .runtime import DataError, write_json, write_metrics
 
 log = logging.getLogger(__package__)
@@ -92,21 +93,6 @@ def _check_data(config: TrainConfig, saved: Mapping[str, Any], examples: Example
         )
 
 
-def _move_aside(config: TrainConfig) -> Path | None:
-    """Move an earlier run's checkpoints and logs to ``artifacts/previous-<n>/``; nothing is deleted."""
-    if not (config.checkpoint_dir.exists() and any(config.checkpoint_dir.iterdir())):
-        return None
-    number = 1
-    while (config.artifacts_dir / f"previous-{number}").exists():
-        number += 1
-    target = config.artifacts_dir / f"previous-{number}"
-    target.mkdir()
-    for folder in (config.checkpoint_dir, config.log_dir):
-        if folder.exists():
-            folder.rename(target / folder.name)
-    return target
-
-
 def train(config: TrainConfig, *, resume: bool = False) -> TrainResult:
     """Train ``config.epochs`` epochs and export a SavedModel.
 
@@ -158,7 +144,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> TrainResult:
                 f"{config.epochs} done; pass a higher --epochs to train longer"
             )
     else:
-        moved_aside = _move_aside(config)
+        moved_aside = move_aside(config.artifacts_dir, config.checkpoint_dir, config.log_dir)
         if moved_aside:
             log.info(
                 "fresh run: the previous run's checkpoints and logs are now in %s (train --resume continues "

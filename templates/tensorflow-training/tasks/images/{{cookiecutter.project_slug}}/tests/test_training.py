@@ -22,6 +22,8 @@ from {{ cookiecutter.package_name }}.data import (
 )
 from {{ cookiecutter.package_name }}.export import (
     Predictor,
+)
+from {{ cookiecutter.package_name }}.runs import (
     latest_export,
 )
 from {{ cookiecutter.package_name }}.runtime import (
