@@ -43,11 +43,19 @@ def write_mixed_table(path, n=200, task="classification", seed=0):
         x1 = rng.gauss(0, 1)
         month = rng.randint(1, 12)
         signal = 2 * x1 + effect[colour] + (1.0 if month > 6 else -1.0)
-        target = f"{signal * 10 + 50 + rng.gauss(0, 1):.3f}" if task == "regression" else ("high" if signal > 0 else "low")
+        target = (
+            f"{signal * 10 + 50 + rng.gauss(0, 1):.3f}" if task == "regression" else ("high" if signal > 0 else "low")
+        )
         shown = "" if i % 10 == 3 else f"{x1:.4f}"
         lines.append(f"{shown},{colour},2024-{month:02d}-{rng.randint(1, 28):02d},{rng.random():.4f},{target}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def mixed_table():
+    """:func:`write_mixed_table`, for tests that need a table with every kind of column."""
+    return write_mixed_table
 
 
 @pytest.fixture

@@ -27,13 +27,21 @@ from {{ cookiecutter.package_name }}.train import (
     train,
 )
 
-
 # These runs train classifiers on the synthetic spirals, in a regression project too.
 pytestmark = pytest.mark.usefixtures("as_classifier")
 
 
 def _cfg(tmp_path, **overrides):
-    base = {"data": None, "target": "label", "out_dir": str(tmp_path / "run"), "epochs": 6, "width": 32, "depth": 2, "device": "cpu", "amp": "off"}
+    base = {
+        "data": None,
+        "target": "label",
+        "out_dir": str(tmp_path / "run"),
+        "epochs": 6,
+        "width": 32,
+        "depth": 2,
+        "device": "cpu",
+        "amp": "off",
+    }
     return TrainConfig(**{**base, **overrides})
 
 

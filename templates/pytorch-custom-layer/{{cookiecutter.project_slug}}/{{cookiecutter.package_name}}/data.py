@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import logging
 import math
 import re
@@ -160,8 +161,6 @@ def _number(value: Any) -> float | None:
             return math.inf if value > 0 else -math.inf
     if isinstance(value, float):
         return None if math.isnan(value) else value
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        raise ValueError(value)
     text = str(value).strip()
     if text.lower() in MISSING:
         return None
@@ -169,23 +168,22 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _date(value: Any) -> dt.datetime | None:
-    """``value`` as a datetime, ``None`` when it is missing; a ValueError when it is not an ISO date."""
+def _date(value: Any) -> dt.date | None:
+    """``value`` as a date (its calendar day; a time of day is left aside), ``None`` when it is missing; a
+    ValueError when it is not an ISO date."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):  # a datetime is a date too
         return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
     text = str(value).strip()
     if text.lower() in MISSING:
         return None
     if not _ISO_DATE.match(text):
         raise ValueError(text)
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return dt.date.fromisoformat(text[:10])
 
 
-def _calendar(when: dt.datetime, part: str) -> float:
+def _calendar(when: dt.date, part: str) -> float:
     return float(when.weekday() if part == "weekday" else getattr(when, part))
 
 
@@ -217,7 +215,7 @@ def _share(values: Sequence[Any], parse: Any) -> float:
         try:
             if parse(v) is not None:
                 good += 1
-        except (ValueError, TypeError):
+        except ValueError:
             bad += 1
     return good / (good + bad) if good + bad else 0.0
 
@@ -420,9 +418,7 @@ class Schema:
         for j, (name, part) in enumerate(self.numeric):
             if name not in parsed:
                 kind = self.kinds[self.features.index(name)]
-                parsed[name] = (
-                    _dates(table, name, CALENDAR) if kind == "date" else [_numbers(table, name, warn=warn)]
-                )
+                parsed[name] = _dates(table, name, CALENDAR) if kind == "date" else [_numbers(table, name, warn=warn)]
             values = parsed[name][CALENDAR.index(part) if part else 0]
             col = torch.tensor([self.fill[j] if values[i] is None else values[i] for i in rows], dtype=torch.float64)
             numbers[:, j] = (col - self.mean[j]) / self.std[j]
@@ -504,7 +500,7 @@ def _warn_if_row_id(table: Table, name: str, values: Sequence[float | None]) -> 
     present = [v for v in values if v is not None]
     if len(present) < 20 or len(present) < len(values) or any(not v.is_integer() for v in present):
         return
-    steps = [b - a for a, b in zip(present, present[1:], strict=False)]
+    steps = [b - a for a, b in itertools.pairwise(present)]
     if all(s > 0 for s in steps) or all(s < 0 for s in steps):
         log.warning(
             "%s: column %r holds unique integers in row order, like a row id; the model would learn the row "
@@ -547,7 +543,7 @@ def _numbers(table: Table, name: str, *, warn: bool) -> list[float | None]:
     for i, v in enumerate(table.columns[name]):
         try:
             number = _number(v)
-        except (ValueError, TypeError):
+        except ValueError:
             number, stray = None, stray + 1
             example = example or (repr(v), i + 1)
         else:
@@ -572,7 +568,7 @@ def _numbers(table: Table, name: str, *, warn: bool) -> list[float | None]:
 
 def _dates(table: Table, name: str, parts: Sequence[str]) -> list[list[float | None]]:
     """The calendar ``parts`` of a date column, ``None`` where a cell is missing or not a date."""
-    whens: list[dt.datetime | None] = []
+    whens: list[dt.date | None] = []
     for v in table.columns[name]:
         try:
             whens.append(_date(v))
@@ -626,7 +622,7 @@ def regression_targets(table: Table, target: str) -> list[float]:
     for i, v in enumerate(table.columns[target]):
         try:
             number = _number(v)
-        except (ValueError, TypeError):
+        except ValueError:
             raise DataError(
                 f"{table.source}: target {target!r} has a value that is not a number ({v!r} in row {i + 1}); "
                 "a regression project predicts numbers (for classes, generate a tabular-classification project)"

@@ -12,10 +12,9 @@ import csv
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-from collections.abc import Sequence
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset

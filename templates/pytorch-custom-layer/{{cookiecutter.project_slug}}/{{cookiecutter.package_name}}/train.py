@@ -394,7 +394,9 @@ def _final_metrics(
     model = build_model(schema, best["config"]["width"], best["config"]["depth"], best["config"]["dropout"])
     model.load_state_dict(best["model"])
     model.to(device)
-    test_loss, test_metrics = score(model, DataLoader(tensors(table, schema, split.test), 1024), device, amp_dtype, schema)
+    test_loss, test_metrics = score(
+        model, DataLoader(tensors(table, schema, split.test), 1024), device, amp_dtype, schema
+    )
     chosen = result.history[[m.epoch for m in result.history].index(result.best_epoch)]
     return {
         **test_metrics,
