@@ -157,8 +157,12 @@ def _classification_checks(proof: Proof) -> None:
     (proof.path / "short.csv").write_text("PriceCH,Store7\n1.8,No\n")
     assert "missing columns: WeekofPurchase" in _refused(proof, "predict", "--model", "oj/best.pt", "--data",
                                                          "short.csv")
-    assert "unexpected columns: rownames" in _refused(proof, "predict", "--model", "oj/best.pt", "--data",
-                                                      "OJ_new.csv", "--output", "x.csv")
+    # The training run's --drop columns may come back; a column the model never heard of is refused by name.
+    import pandas as pd
+
+    pd.read_csv(proof.path / "OJ_new.csv").assign(Coupon=1).to_csv(proof.path / "extra.csv", index=False)
+    assert "unexpected columns: Coupon" in _refused(proof, "predict", "--model", "oj/best.pt", "--data",
+                                                    "extra.csv", "--output", "x.csv")
     assert "refusing to overwrite" in _refused(proof, "predict", "--model", "oj/best.pt", "--data", "OJ_new.csv",
                                                "--drop", "rownames", "--output", "OJ_train.csv")
     (proof.path / "corrupt.pt").write_bytes(b"\x00" * 64)
