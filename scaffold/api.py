@@ -305,7 +305,8 @@ def _auto(machine: Machine, platform: str, catalog: Catalog) -> tuple[targets.Ta
                                            "CPU. Update the driver, then `scaffold update --target auto` to use the GPU")
     if machine.accelerator == "mps" and platform == "macos-arm64":
         return targets.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
-    return targets.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
+    return targets.TargetSpec("cpu"), ("auto: no supported GPU found; pinned for the CPU "
+                                    "(for another machine's GPU, give --target cuda or rocm)")
 
 
 def _gpu_label(machine: Machine) -> str:
@@ -455,6 +456,8 @@ def generate(
     if lock:  # before anything is written: no network, no project
         extra[locking.LOCK_FILE] = "" if dry_run else locking.compile_lock(
             locking.pin_lines(pinset), platform=pinset.target.platform, python=pinset.target.python)
+    # The README's quick start starts beside the project (what it says never depends on where `new` ran); the steps
+    # the command prints start where the person is.
     steps = next_steps(slug, package, pinset, locked=lock)
     context = build_context(name=name, slug=slug, package=package, fw=fw, pins=pinset, task=task,
                             build_requires=catalog.build_requires, steps=steps, locked=lock)
@@ -470,7 +473,8 @@ def generate(
     record = build_record(fw=fw, pins=pinset, name=name, package=package, task=task, answers=recorded)
     files = render(fw=fw, context=context, record=record, dest=dest, force=force, dry_run=dry_run,
                    extra_files=extra)
-    return make_project(dest=dest.path, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
+    shown = next_steps(slug, package, pinset, locked=lock, output_dir=output_dir)
+    return make_project(dest=dest.path, name=name, package=package, fw=fw, pins=pinset, files=files, steps=shown,
                         recommendation=recommendation, task=task)
 
 

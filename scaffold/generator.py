@@ -158,16 +158,29 @@ def _is_generated(folder: Path) -> bool:
     st = _lstat(folder / RECORD)
     return st is not None and stat.S_ISREG(st.st_mode)
 
-def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False) -> tuple[str, ...]:
+def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False, output_dir: str = ".") -> tuple[str, ...]:
+    """The commands that take a person from where they ran ``scaffold new`` to a trained model and green tests.
+
+    The ``cd`` names the project as the command line gave its folder (``-o /tmp/demo`` -> ``cd /tmp/demo/<slug>``),
+    so it works from the folder the person is in.
+    """
     install = list(INSTALL_FROM_LOCK) if locked else ["pip install -r requirements.txt"]
+    folder = os.path.normpath(os.path.join(output_dir, slug))
     steps = [
-        f"cd {slug}",
+        f"cd {_shell_word(folder)}",
         f"python -m venv .venv && {PLATFORM_TABLE[pins.target.platform].activate}",
         *install,
         f"python -m {package} train",
         "python -m pytest",
     ]
     return tuple(steps) + tuple(f"note: {n}" for n in pins.notes)
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word of a shell command line: quoted only when it needs it (POSIX shells and PowerShell)."""
+    import shlex
+
+    return text if text and all(c.isalnum() or c in "-_./~:" for c in text) else shlex.quote(text)
 
 
 def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: PinSet, task: str,

@@ -353,9 +353,12 @@ class Ranked:
     # For the top pick: the smallest change that would put another framework first; for the others: the smallest
     # change that would put this one first. None when no single change does.
     would_change: Change | None = None
+    # For the top pick: every single change (of the answers the person controls, never the task) that puts another
+    # framework first, the closest first, one per framework it would put first.
+    changes: tuple[Change, ...] = ()
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "reasons", "cautions")
+        _freeze_fields(self, "reasons", "cautions", "changes")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -367,6 +370,7 @@ class Ranked:
             "starter": self.starter,
             "fits_task": self.fits_task,
             "what_would_change": self.would_change.as_dict() if self.would_change else None,
+            "changes": [c.as_dict() for c in self.changes],
             "rules": [{"when": dict(r.when), "score": r.score, "kind": r.kind, "text": r.text, "source": r.source}
                       for r in self.matched],
         }
