@@ -10,6 +10,8 @@ from {{ cookiecutter.package_name }}.__main__ import (
 )
 
 FAST = ["--epochs", "25", "--batch-size", "16", "--device", "cpu"]
+# These commands train classifiers on text labels, in a regression project too.
+pytestmark = pytest.mark.usefixtures("as_classifier")
 
 
 @pytest.fixture
@@ -83,7 +85,8 @@ def test_predict_without_labels_and_never_over_its_input(tmp_path, table_csv, tr
         (b"x1,species\n" + b"1,a\n" * 12, [], "single class"),
         (b"x1,species\n1,a\n2,b\n3,a\n4,b\n", [], "too few rows"),
         (b"x1,species\n" + b"1,a\n2,b\n" * 6 + b"inf,a\n", [], "infinite"),
-        (b"island,species\n" + b"dream,a\nbiscoe,b\n" * 6, [], "numeric features only; not numeric: island"),
+        (b"x1,species\n" + b"1,0.5\n2,1.5\n" * 6, [], "holds decimal numbers (e.g. '0.5' in row 1)"),
+        (b"x1,species\n" + b"1,a\n2,b\n" * 6, ["--drop", "x1"], "needs at least one feature column"),
         (b"x1,species\n" + b"1,a\n2,b\n" * 6, ["--lr", "-1"], "lr must be positive"),
     ],
 )

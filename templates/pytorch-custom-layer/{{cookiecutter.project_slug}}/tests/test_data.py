@@ -56,7 +56,7 @@ def test_features_are_matched_by_name_not_position(tmp_path, table_csv):
     shuffled.write_text("\n".join(",".join(line.split(",")[i] for i in order) for line in lines) + "\n")
     other = read_table(shuffled)
     schema.check_columns(other, need_target=True)
-    torch.testing.assert_close(schema.features_of(other), schema.features_of(table))
+    torch.testing.assert_close(schema.encode(other).numeric, schema.encode(table).numeric)
 
 
 def test_a_table_with_other_columns_is_refused_naming_them(tmp_path, table_csv):
@@ -104,14 +104,15 @@ def test_a_stray_value_in_a_numeric_column_is_named_and_filled(tmp_path, table_c
     assert "column 'noise': 1 not a number (e.g. 'unknown' in row 5)" in caplog.text
     assert "column 'x1': 1 missing of 120 values; filled with the training median" in caplog.text
     assert table.num_rows == 120  # nothing dropped
-    assert torch.isfinite(schema.features_of(table)).all()
+    assert torch.isfinite(schema.encode(table).numeric).all()
 
 
-def test_text_columns_are_refused_by_name(tmp_path):
+def test_text_columns_are_categories_with_their_own_vocabulary(tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text("island,x,species\n" + "".join(f"{'ab'[i % 2]}sland,{i},{'pq'[i % 2]}\n" for i in range(12)))
-    with pytest.raises(DataError, match="numeric features only; not numeric: island"):
-        _schema(path)
+    _, schema = _schema(path)
+    assert schema.kinds == ("categorical", "numeric")
+    assert set(schema.vocabularies[0]) == {"asland", "bsland"}
     _, schema = _schema(path, ignore=["island"])
     assert schema.features == ("x",)
     assert schema.ignored == ("island",)
@@ -169,7 +170,7 @@ def test_parquet_tables_read_like_csv(tmp_path, table_csv):
     table, schema = _schema(path)
     csv_table, csv_schema = _schema(table_csv)
     assert schema.class_names == csv_schema.class_names
-    torch.testing.assert_close(schema.features_of(table), csv_schema.features_of(csv_table))
+    torch.testing.assert_close(schema.encode(table).numeric, csv_schema.encode(csv_table).numeric)
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1" + b"\0" * 40)
     with pytest.raises(DataError, match="not a readable Parquet file"):

@@ -9,7 +9,7 @@ from {{ cookiecutter.package_name }}.layers import (
     SwishFunction,
 )
 from {{ cookiecutter.package_name }}.model import (
-    ResidualClassifier,
+    TabularNet,
 )
 
 
@@ -53,21 +53,21 @@ def test_gated_residual_starts_as_identity_and_keeps_shape():
 
 def test_every_parameter_gets_a_gradient():
     torch.manual_seed(3)
-    model = ResidualClassifier(in_features=2, num_classes=3, width=8, depth=2)
+    model = TabularNet(2, [4, 3], 3, width=8, depth=2)
     with torch.no_grad():
         for block in model.blocks:
             block.alpha.fill_(0.5)  # open the gates so the inner weights are on the gradient path
-    model(torch.randn(16, 2)).logsumexp(1).sum().backward()
+    model(torch.randn(16, 2), torch.randint(0, 3, (16, 2))).logsumexp(1).sum().backward()
     missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert missing == []
 
 
 def test_classifier_output_shape_and_bfloat16_autocast():
-    model = ResidualClassifier(in_features=5, num_classes=4, width=16, depth=2)
-    x = torch.randn(10, 5)
-    assert model(x).shape == (10, 4)
+    model = TabularNet(5, [], 4, width=16, depth=2)
+    x, none = torch.randn(10, 5), torch.zeros((10, 0), dtype=torch.int64)
+    assert model(x, none).shape == (10, 4)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        out = model(x)
+        out = model(x, none)
     out.float().sum().backward()
     assert out.shape == (10, 4)
     assert model.blocks[0].act.beta.grad.dtype == torch.float32

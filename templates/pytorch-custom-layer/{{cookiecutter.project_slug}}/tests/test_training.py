@@ -27,9 +27,21 @@ from {{ cookiecutter.package_name }}.train import (
     train,
 )
 
+# These runs train classifiers on the synthetic spirals, in a regression project too.
+pytestmark = pytest.mark.usefixtures("as_classifier")
+
 
 def _cfg(tmp_path, **overrides):
-    base = {"out_dir": str(tmp_path / "run"), "epochs": 6, "width": 32, "depth": 2, "device": "cpu", "amp": "off"}
+    base = {
+        "data": None,
+        "target": "label",
+        "out_dir": str(tmp_path / "run"),
+        "epochs": 6,
+        "width": 32,
+        "depth": 2,
+        "device": "cpu",
+        "amp": "off",
+    }
     return TrainConfig(**{**base, **overrides})
 
 
@@ -60,16 +72,17 @@ def test_test_rows_are_never_trained_on_nor_used_to_choose_the_model(tmp_path):
     scores = evaluate_model(result.checkpoint, device="cpu")
     assert scores["rows"] == len(test_ids)
     assert scores["accuracy"] == pytest.approx(result.metrics["accuracy"])
+    assert scores["f1_macro"] == pytest.approx(result.metrics["f1_macro"])
 
 
 def test_best_checkpoint_and_early_stopping_follow_the_validation_loss(tmp_path, monkeypatch):
     val_losses = iter([0.9, 0.5, 0.6, 0.7, 0.8, 0.9])
     real_score = train_module.score
 
-    def fake_score(model, loader, device, amp_dtype):
-        loss, acc = real_score(model, loader, device, amp_dtype)
+    def fake_score(model, loader, device, amp_dtype, schema):
+        loss, scores = real_score(model, loader, device, amp_dtype, schema)
         # Validation calls come once per epoch; the final test scoring happens after the loop.
-        return (next(val_losses, loss), acc)
+        return (next(val_losses, loss), scores)
 
     monkeypatch.setattr(train_module, "score", fake_score)
     result = train(_cfg(tmp_path, epochs=6, patience=2))

@@ -10,7 +10,7 @@ import argparse
 import logging
 from typing import NoReturn
 
-from .config import AMP, DEVICES
+from .config import AMP, CLASS_WEIGHTS, DEVICES
 from .runtime import run, setup_logging
 
 log = logging.getLogger(__package__)
@@ -32,10 +32,18 @@ def _parser() -> argparse.ArgumentParser:
     # Every default is None, so the config file's value stands unless a flag is given.
     t.add_argument(
         "--data",
-        help="CSV or Parquet table with numeric feature columns and a target column (default: synthetic spirals)",
+        help="CSV or Parquet table: numeric, text (categorical) and date feature columns and the target column "
+        "(default: the config's, else the bundled data)",
     )
-    t.add_argument("--target", "--label-column", dest="target", help="the label column (default: label)")
-    t.add_argument("--ignore", action="append", metavar="COLUMN", help="a column to leave out (repeatable)")
+    t.add_argument("--target", "--label-column", dest="target", help="the column to predict (default: the config's)")
+    t.add_argument(
+        "--drop",
+        "--ignore",
+        dest="ignore",
+        action="append",
+        metavar="COLUMN",
+        help="a column that is not a feature (an id, a leak); repeat for more",
+    )
     t.add_argument("--config", help="TOML settings file, its [train] table (default: ./config.toml if present)")
     t.add_argument("--out-dir", help="where checkpoints and metrics.json go (default: artifacts)")
     t.add_argument("--epochs", type=int)
@@ -57,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--threads", type=int, help="CPU threads per process (0 = one per core)")
     t.add_argument("--amp", choices=AMP, help="mixed precision")
+    t.add_argument("--class-weight", choices=CLASS_WEIGHTS, help="classification: balanced = rare classes weigh more")
     t.add_argument(
         "--compile", action="store_const", const=True, help="torch.compile the model (needs a C++ compiler on CPU)"
     )
@@ -67,11 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--model", "--checkpoint", dest="model", default="artifacts/best.pt")
     e.add_argument("--data", help="a table to score in full, labels mapped through the model's classes")
     e.add_argument("--device", choices=DEVICES, default="auto")
+    e.add_argument("--drop", action="append", default=[], metavar="COLUMN", help="a column to leave aside (an id)")
     p = commands.add_parser("predict", help="write predictions for a table to a CSV")
     p.add_argument("--model", "--checkpoint", dest="model", default="artifacts/best.pt")
     p.add_argument("--data", required=True, help="CSV or Parquet table with the model's feature columns")
     p.add_argument("--output", "-o", help="CSV to write (default: predictions.csv beside the model)")
     p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument(
+        "--drop", action="append", default=[], metavar="COLUMN", help="a column to pass through (an id): not a feature"
+    )
     commands.add_parser("check", help="compare this machine and the installed packages with the pinned target")
     return parser
 
@@ -97,6 +110,7 @@ FLAGS = (
     "threads",
     "amp",
     "compile",
+    "class_weight",
 )
 
 
@@ -121,7 +135,7 @@ def main(argv: list[str]) -> int:
     if args.command == "evaluate":
         from .evaluate import evaluate_model
 
-        return run(lambda: evaluate_model(args.model, args.data, args.device))
+        return run(lambda: evaluate_model(args.model, args.data, args.device, drop=args.drop))
     from .evaluate import predict_file
 
-    return run(lambda: predict_file(args.model, args.data, args.output, args.device))
+    return run(lambda: predict_file(args.model, args.data, args.output, args.device, drop=args.drop))

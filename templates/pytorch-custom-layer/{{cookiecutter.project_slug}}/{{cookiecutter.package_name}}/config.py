@@ -13,8 +13,12 @@ from typing import Any
 
 from .runtime import DataError, read_toml
 
+# What this project was generated for: it decides what `train` fits (a saved model carries its own task).
+TASK = {{ cookiecutter.task | tojson }}
+REGRESSION = TASK == "tabular-regression"
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AMP = ("auto", "on", "off")
+CLASS_WEIGHTS = ("balanced", "none")
 DEFAULT_CONFIG = Path("config.toml")
 # More epochs extend the schedule; where and how fast it runs does not change what is learned.
 RESUME_MAY_CHANGE = frozenset({"epochs", "device", "threads", "compile", "out_dir"})
@@ -24,12 +28,13 @@ RESUME_MAY_CHANGE = frozenset({"epochs", "device", "threads", "compile", "out_di
 class TrainConfig:
     """Every knob of a run; saved in each checkpoint so a resumed run continues the same experiment."""
 
-    data: str | None = None  # a CSV or Parquet file; None = the synthetic spirals
-    target: str = "label"
-    ignore: list[str] = field(default_factory=list)  # columns that are neither features nor the target
+    # A CSV or Parquet file; None = the synthetic spirals (classification) or the bundled table (regression).
+    data: str | None = "data/houses.csv" if REGRESSION else None
+    target: str = "price" if REGRESSION else "label"
+    ignore: list[str] = field(default_factory=list)  # --drop: columns that are neither features nor the target
     out_dir: str = "artifacts"
-    epochs: int = 12
-    batch_size: int = 128
+    epochs: int = 200  # the most epochs; early stopping (patience) usually ends the run sooner
+    batch_size: int = 128  # the most rows per step: small tables take smaller batches, >= 8 steps an epoch
     lr: float = 3e-3
     weight_decay: float = 1e-4
     width: int = 64
@@ -38,12 +43,13 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     val_fraction: float = 0.2  # of the rows left after the test split: checkpoint choice and early stopping
     test_fraction: float = 0.2  # held out for `evaluate`, never seen by training or model choice
-    patience: int = 0  # stop after this many epochs without a better validation loss; 0 = never
+    patience: int = 15  # stop after this many epochs without a better validation loss; 0 = never
     seed: int = 0
     device: str = "auto"
     threads: int = 1  # CPU threads per process; 0 = torch's default (one per core)
     amp: str = "auto"  # auto | on | off
     compile: bool = False
+    class_weight: str = "balanced"  # classification: weigh each class's loss by 1/its share ("none": equal)
 
     def validate(self) -> TrainConfig:
         """Refuse values no run can use, naming the setting."""
@@ -61,6 +67,7 @@ class TrainConfig:
             (self.threads >= 0, "threads must be >= 0"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
             (self.amp in AMP, f"amp must be one of {', '.join(AMP)}"),
+            (self.class_weight in CLASS_WEIGHTS, f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}"),
         ]
         for ok, message in checks:
             if not ok:

@@ -20,18 +20,21 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from . import checkpoint, distributed
-from .config import TrainConfig, build, for_resume
+from .config import REGRESSION, TrainConfig, build, for_resume
 from .data import (
     Schema,
     Split,
     Table,
     class_labels,
     make_spirals,
+    random_split,
     read_table,
+    regression_targets,
     stratified_split,
 )
 from .device import autocast_dtype, needs_loss_scaling, select_device
-from .model import ResidualClassifier
+from .metrics import task_metrics
+from .model import build_model
 from .runtime import DataError, EnvironmentProblem, write_json, write_metrics
 
 log = logging.getLogger(__package__)
@@ -42,7 +45,7 @@ class EpochMetrics:
     epoch: int
     train_loss: float
     val_loss: float
-    val_accuracy: float
+    val_score: float  # classification: accuracy; regression: r2 (on the original scale)
     grad_norm: float  # mean over the epoch's optimizer steps (before clipping)
     lr: float
     seconds: float
@@ -99,33 +102,58 @@ def prepare(cfg: TrainConfig, state: dict[str, Any] | None) -> tuple[Table, Sche
         if table.fingerprint != state["data_fingerprint"]:
             raise DataError(f"{table.source}: the data changed since the run being resumed; start a new run")
         return table, Schema.from_dict(state["schema"]), Split(**{k: tuple(v) for k, v in state["split"].items()})
-    labels = class_labels(table, cfg.target)
-    split = stratified_split(labels, cfg.val_fraction, cfg.test_fraction, cfg.seed)
-    schema = Schema.fit(table, cfg.target, cfg.ignore, split.train)
+    if REGRESSION:
+        split = random_split(len(regression_targets(table, cfg.target)), cfg.val_fraction, cfg.test_fraction, cfg.seed)
+        schema = Schema.fit(table, cfg.target, cfg.ignore, split.train, task="regression")
+    else:
+        labels = class_labels(table, cfg.target)
+        split = stratified_split(labels, cfg.val_fraction, cfg.test_fraction, cfg.seed)
+        schema = Schema.fit(table, cfg.target, cfg.ignore, split.train, class_weight=cfg.class_weight)
     return table, schema, split
 
 
-def tensors(table: Table, schema: Schema, rows: tuple[int, ...]) -> TensorDataset:
-    return TensorDataset(schema.features_of(table, rows), schema.labels_of(table, rows))
+def tensors(table: Table, schema: Schema, rows: tuple[int, ...] | None, *, warn: bool = False) -> TensorDataset:
+    """(numbers, category ids, target) of ``rows``, as the model takes them."""
+    encoded = schema.encode(table, rows, warn=warn)
+    return TensorDataset(encoded.numeric, encoded.categories, schema.targets_of(table, rows))
+
+
+def loss_function(schema: Schema, device: torch.device) -> Any:
+    """Regression: mean squared error on the standardised target; classification: cross-entropy, each class
+    weighed by the saved class weights (``balanced``: a rare class counts as much as a common one)."""
+    if schema.task == "regression":
+        return lambda out, y, reduction="mean": F.mse_loss(out.float().squeeze(1), y, reduction=reduction)
+    weight = torch.tensor(schema.class_weights, dtype=torch.float32, device=device)
+    return lambda out, y, reduction="mean": F.cross_entropy(out.float(), y, weight=weight, reduction=reduction)
 
 
 @torch.no_grad()
-def score(
+def predict_outputs(
     model: nn.Module, loader: DataLoader, device: torch.device, amp_dtype: torch.dtype | None
-) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` over ``loader``, summed on the device, read once."""
+) -> torch.Tensor:
+    """The model's float32 outputs (logits, or the standardised prediction) for every row of ``loader``."""
     model.eval()
-    total = torch.zeros(2, dtype=torch.float64, device=device)
-    count = 0
-    for xb, yb in loader:
-        xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+    outputs = []
+    for xb, cb, *_ in loader:
+        xb, cb = xb.to(device, non_blocking=True), cb.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-            logits = model(xb)
-        total[0] += F.cross_entropy(logits.float(), yb, reduction="sum")
-        total[1] += (logits.argmax(1) == yb).sum()
-        count += len(yb)
-    loss_sum, correct = total.tolist()
-    return loss_sum / count, correct / count
+            outputs.append(model(xb, cb).float())
+    return torch.cat(outputs).cpu()
+
+
+def score(
+    model: nn.Module, loader: DataLoader, device: torch.device, amp_dtype: torch.dtype | None, schema: Schema
+) -> tuple[float, dict[str, float]]:
+    """The mean training loss of ``model`` over ``loader`` and the task's metrics (on the original scale)."""
+    outputs = predict_outputs(model, loader, device, amp_dtype)
+    targets = torch.cat([batch[2] for batch in loader])
+    loss = loss_function(schema, torch.device("cpu"))(outputs, targets)
+    return float(loss), task_metrics(schema, outputs, targets)
+
+
+def batch_size_for(cfg: TrainConfig, rows: int) -> int:
+    """``cfg.batch_size``, smaller for a small table: at least 8 optimizer steps an epoch (and 8 rows a step)."""
+    return max(1, min(cfg.batch_size, max(8, math.ceil(rows / 8))))
 
 
 def _check_writable(folder: Path) -> None:
@@ -165,15 +193,17 @@ def _train(
     if ctx.is_main:
         _check_writable(out_dir)
     train_ds, val_ds = tensors(table, schema, split.train), tensors(table, schema, split.val)
+    loss_fn = loss_function(schema, device)
     # Each process trains on its own shard; every process validates on the whole (small) split.
     sampler: DistributedSampler | None = None
     if ctx.enabled:
         sampler = DistributedSampler(train_ds, ctx.world_size, ctx.rank, shuffle=True, seed=cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
     pin = device.type == "cuda"
+    batch_size = batch_size_for(cfg, len(sampler) if sampler is not None else len(train_ds))
     train_loader = DataLoader(
         train_ds,
-        cfg.batch_size,
+        batch_size,
         shuffle=sampler is None,
         sampler=sampler,
         generator=generator,
@@ -182,7 +212,7 @@ def _train(
     )
     val_loader = DataLoader(val_ds, 1024, pin_memory=pin)
 
-    model: nn.Module = ResidualClassifier(schema.num_features, schema.num_classes, cfg.width, cfg.depth, cfg.dropout)
+    model: nn.Module = build_model(schema, cfg.width, cfg.depth, cfg.dropout)
     if state:
         model.load_state_dict(state["model"])
     model.to(device)
@@ -223,7 +253,7 @@ def _train(
     if ctx.is_main:
         log.info(
             "training on %s (amp: %s, compile: %s, processes: %d) with %d train / %d val / %d test rows, "
-            "%d features, %d classes",
+            "%s, batch size %d, at most %d epochs",
             device,
             amp_dtype or "off",
             cfg.compile,
@@ -231,8 +261,9 @@ def _train(
             len(split.train),
             len(split.val),
             len(split.test),
-            schema.num_features,
-            schema.num_classes,
+            _describe(schema),
+            batch_size,
+            cfg.epochs,
         )
     stop = False
     for epoch in range(start_epoch, cfg.epochs):
@@ -251,10 +282,11 @@ def _train(
         # Sums stay on the device: reading a number per step would wait for the GPU every batch.
         sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss * rows, grad norm, finite-norm steps
         rows = 0
-        for xb, yb in train_loader:
-            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+        for xb, cb, yb in train_loader:
+            xb, cb = xb.to(device, non_blocking=True), cb.to(device, non_blocking=True)
+            yb = yb.to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                loss = F.cross_entropy(train_model(xb), yb)
+                loss = loss_fn(train_model(xb, cb), yb)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
@@ -269,10 +301,11 @@ def _train(
         sums[0] /= max(rows, 1)
         sums[1] /= sums[2].clamp_min(1)
         train_loss, grad_norm, _ = distributed.mean_across_ranks(sums).tolist()
-        val_loss, val_acc = score(model, val_loader, device, amp_dtype)
+        val_loss, val_metrics = score(model, val_loader, device, amp_dtype, schema)
+        val_score = val_metrics["r2" if schema.task == "regression" else "accuracy"]
         # Every rank takes the same early-stopping decision from the same averaged number.
         val_loss = float(distributed.mean_across_ranks(torch.tensor([val_loss], device=device)).item())
-        metrics = EpochMetrics(epoch, train_loss, val_loss, val_acc, grad_norm, lr, time.perf_counter() - start)
+        metrics = EpochMetrics(epoch, train_loss, val_loss, val_score, grad_norm, lr, time.perf_counter() - start)
         result.history.append(metrics)
         improved = val_loss < best["val_loss"]
         if improved:
@@ -282,12 +315,13 @@ def _train(
         stop = cfg.patience > 0 and best["bad_epochs"] >= cfg.patience
         if ctx.is_main:
             log.info(
-                "epoch %3d/%d  train_loss %.4f  val_loss %.4f  val_acc %.3f  grad_norm %.3f  lr %.2e  %.2fs%s",
+                "epoch %3d/%d  train_loss %.4f  val_loss %.4f  val_%s %.3f  grad_norm %.3f  lr %.2e  %.2fs%s",
                 epoch + 1,
                 cfg.epochs,
                 train_loss,
                 val_loss,
-                val_acc,
+                "r2" if schema.task == "regression" else "acc",
+                val_score,
                 metrics.grad_norm,
                 metrics.lr,
                 metrics.seconds,
@@ -341,11 +375,12 @@ def _train(
                 "validation_rows": list(split.val),
             },
         )
+        for name in ("r2", "rmse", "mae") if schema.task == "regression" else ("accuracy", "f1_macro"):
+            log.info("test %s: %.4f (%d held-out rows)", name, result.metrics[name], len(split.test))
         log.info(
-            "done: test accuracy %.3f, test loss %.4f (best epoch %d by validation loss); model %s",
-            result.metrics["accuracy"],
-            result.metrics["loss"],
+            "done: best epoch %d of %d by validation loss (weights restored from it); model %s",
             result.best_epoch + 1,
+            len(result.history),
             result.checkpoint,
         )
     return result
@@ -356,21 +391,17 @@ def _final_metrics(
 ) -> dict[str, float]:
     """Score the chosen (best) model once on the test rows, which neither training nor the choice saw."""
     best = checkpoint.load(Path(result.checkpoint))
-    model = ResidualClassifier(
-        schema.num_features,
-        schema.num_classes,
-        best["config"]["width"],
-        best["config"]["depth"],
-        best["config"]["dropout"],
-    )
+    model = build_model(schema, best["config"]["width"], best["config"]["depth"], best["config"]["dropout"])
     model.load_state_dict(best["model"])
     model.to(device)
-    test_loss, test_acc = score(model, DataLoader(tensors(table, schema, split.test), 1024), device, amp_dtype)
+    test_loss, test_metrics = score(
+        model, DataLoader(tensors(table, schema, split.test), 1024), device, amp_dtype, schema
+    )
     chosen = result.history[[m.epoch for m in result.history].index(result.best_epoch)]
     return {
-        "accuracy": test_acc,
+        **test_metrics,
         "loss": test_loss,
-        "val_accuracy": chosen.val_accuracy,
+        f"val_{'r2' if schema.task == 'regression' else 'accuracy'}": chosen.val_score,
         "val_loss": chosen.val_loss,
         "best_epoch": result.best_epoch + 1,
         "epochs": len(result.history),
@@ -378,3 +409,9 @@ def _final_metrics(
         "rows_val": len(split.val),
         "rows_test": len(split.test),
     }
+
+
+def _describe(schema: Schema) -> str:
+    kinds = ", ".join(f"{schema.kinds.count(k)} {k}" for k in ("numeric", "date", "categorical") if k in schema.kinds)
+    what = "a number to predict" if schema.task == "regression" else f"{schema.num_classes} classes"
+    return f"features: {kinds}; {what}"
