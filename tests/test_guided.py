@@ -113,6 +113,7 @@ def test_a_bad_answer_is_refused_with_the_reason_and_asked_again(tmp_path: Path)
     for label in QUESTIONS[2:]:
         _ask(child, label, "")
     _ask(child, "Framework", "tensorflow")  # one with several targets here
+    _ask(child, "Task", "")  # TensorFlow's starter serves several: Enter takes its first
     child.expect("Proposed target")
     _ask(child, "Target", "rocm-0.1")
     child.expect("rocm-0.1")  # refused with the resolver's own reason
@@ -136,7 +137,7 @@ def test_ctrl_c_or_d_at_a_question_ends_in_one_line_and_writes_nothing(tmp_path:
                                                                         code: int) -> None:
     out = tmp_path / "out"
     child = _spawn(tmp_path, "-o", str(out))
-    for label in ["Project name", *QUESTIONS, "Framework", "Target"]:
+    for label in ["Project name", *QUESTIONS, "Framework", "Task", "Target"]:
         if label == stop_at:
             child.expect(_prompt(label))
             child.send(key)
@@ -315,6 +316,7 @@ def test_a_name_new_would_refuse_is_refused_at_its_question_and_asked_again(tmp_
     child.expect(r"a package the project installs")  # under the prompt, before any other question
     child.send("\x15")
     child.sendline("Fine Name")
+    _ask(child, "Task", "")
     _ask(child, "Go on", "")
     assert _finish(child) == 0, child.logfile_read.text
     shown = child.logfile_read.text
@@ -323,6 +325,7 @@ def test_a_name_new_would_refuse_is_refused_at_its_question_and_asked_again(tmp_
 
 def test_only_targets_this_platform_can_have_are_offered(tmp_path: Path) -> None:
     child = _spawn(tmp_path, "Torch Thing", "--framework", "pytorch", "--dry-run", "-o", str(tmp_path / "out"))
+    _ask(child, "Task", "")
     child.expect(_prompt("Target"))
     listing = child.before.split("Target: the hardware the pins are for")[-1]
     assert "cuda" in listing and "mps" not in listing  # Apple's GPU is not a target a Linux machine can have
