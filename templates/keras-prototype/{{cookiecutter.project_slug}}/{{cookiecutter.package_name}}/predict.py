@@ -102,8 +102,8 @@ def predict(model_path: str | Path, data: str | Path, output: str | Path, passed
     """Write one row per input row: the prediction (a label of the data's own, or a number) and class probabilities.
 
     The input's columns are matched to the model's features by name (any order); a missing feature or
-    an unexpected column is refused. Columns named by ``passed`` (``--drop``) and those dropped in
-    training are copied into the output, in front, so predictions can be joined back by id. The output
+    an unexpected column is refused. Columns named by ``passed`` (``--drop``, e.g. an id) are no features
+    and are copied into the output, in front, so predictions can be joined back by id. The output
     never replaces the input, the training data or a model file.
     """
     model_path = Path(model_path)
@@ -111,7 +111,7 @@ def predict(model_path: str | Path, data: str | Path, output: str | Path, passed
     output = refuse_overwrite_all(output, data, card, model_path)
     table = read_table(data)
     features = _features(card, table, passed)
-    kept = [name for name in table.header if name in passed or name in card["dropped"]]
+    kept = [name for name in table.header if name in passed]
     kept_columns = [table.column(name) for name in kept]
     result = _predict(model_path, card, features)
     classes = card["classes"]
