@@ -189,7 +189,9 @@ def test_predict_matches_columns_by_name_and_returns_label_values(
     _one_error_line(capsys, "unexpected colour")
     assert not (tmp_path / "o.csv").exists()
     # --drop passes an id column through: ignored as a feature, copied into the output.
-    with_id = _write_csv(tmp_path / "with_id.csv", [{**r, "colour": f"c{i}"} for i, r in enumerate(rows)], ["colour", "x", "y"])
+    with_id = _write_csv(
+        tmp_path / "with_id.csv", [{**r, "colour": f"c{i}"} for i, r in enumerate(rows)], ["colour", "x", "y"]
+    )
     out = tmp_path / "ids.csv"
     assert main(["--config", config, "predict", "--data", str(with_id), "--drop", "colour", "--output", str(out)]) == 0
     passed = _read_csv(out)
@@ -324,7 +326,11 @@ def test_interrupted_run_resumes_where_it_stopped(config_path: Path, capsys: pyt
         (b"x,label\n1,a\n2,a\n3,a\n", "label", "one class only"),
         (b"x,label\n1,a\n2,b\n3,a\n4,b\n", "label", "needs at least 3"),
         (b"x,label\n1,a\ninf,b\n", "label", "not a finite number"),
-        (b"x,label\n1,1.5\n2,2\n", "label", "generate a regression project: scaffold new NAME --task tabular-regression"),
+        (
+            b"x,label\n1,1.5\n2,2\n",
+            "label",
+            "generate a regression project: scaffold new NAME --task tabular-regression",
+        ),
     ],
 )
 def test_bad_data_is_one_line_exit_2_and_writes_nothing(

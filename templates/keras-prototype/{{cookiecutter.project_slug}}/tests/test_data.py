@@ -30,7 +30,6 @@ from {{ cookiecutter.package_name }}.runtime import (
     EnvironmentProblem,
 )
 
-
 classification_only = pytest.mark.skipif(REGRESSION, reason="a classifier's labels")
 
 
@@ -64,10 +63,12 @@ def test_columns_are_typed_from_their_values(tmp_path: Path, caplog: pytest.LogC
         features = features_of(table, schema)
     assert (schema.numeric, schema.categorical, schema.dates) == (("id", "size"), ("owner", "code"), ("bought",))
     assert schema.numeric_inputs[2:] == ("bought_year", "bought_month", "bought_day", "bought_dayofweek")
-    assert np.isnan(features.numeric[4, 1]) and np.isnan(features.numeric[7, 1])
+    assert np.isnan(features.numeric[4, 1])
+    assert np.isnan(features.numeric[7, 1])
     assert features.numeric[5].tolist()[2:] == [2024, 6, 15, 5]  # 2024-06-15 was a Saturday
     assert np.isnan(features.numeric[7, 2:]).all()
-    assert features.categorical[4, 0] is None and features.categorical[3, 0] == "yes"
+    assert features.categorical[4, 0] is None
+    assert features.categorical[3, 0] == "yes"
     log = caplog.text
     assert "column 'size' has 1 value(s) that are not numbers (e.g. 'unknown' at line 9)" in log
     assert "column 'id' holds unique, monotonic integers, like a row id" in log
@@ -77,7 +78,8 @@ def test_columns_are_typed_from_their_values(tmp_path: Path, caplog: pytest.LogC
 def test_generated_used_cars_have_every_kind_of_column() -> None:
     table = used_cars_table(200, seed=1)
     schema = infer_schema(table, [name for name in table.header if name != "price"])
-    assert schema.dates == ("listed",) and schema.categorical == ("fuel", "body")
+    assert schema.dates == ("listed",)
+    assert schema.categorical == ("fuel", "body")
     assert np.isnan(features_of(table, schema).numeric).any()
     assert used_cars_table(200, seed=1).rows == table.rows
 
@@ -113,7 +115,8 @@ def test_many_integer_classes_are_a_warning(tmp_path: Path, caplog: pytest.LogCa
     path.write_text("a,count\n" + "".join(f"{i},{i * 7}\n" for i in range(30)))
     with caplog.at_level(logging.WARNING):
         assert training_dataset(read_table(path), "count").num_classes == 30
-    assert "30 distinct integer values" in caplog.text and "--task tabular-regression" in caplog.text
+    assert "30 distinct integer values" in caplog.text
+    assert "--task tabular-regression" in caplog.text
 
 
 def test_rows_without_a_target_are_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

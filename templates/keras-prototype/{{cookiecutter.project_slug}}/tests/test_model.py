@@ -80,7 +80,8 @@ def test_the_saved_model_holds_its_preprocessing(tmp_path: Path) -> None:
     np.testing.assert_allclose(before, after, rtol=1e-5)
     assert not unseen
     encoder = loaded.get_layer("category_encoder")
-    assert encoder.columns == ["colour"] and sorted(encoder.vocabularies[0]) == ["blue", "green", "red"]
+    assert encoder.columns == ["colour"]
+    assert sorted(encoder.vocabularies[0]) == ["blue", "green", "red"]
     fill = keras.ops.convert_to_numpy(loaded.get_layer("fill_missing").fill)
     assert fill[0] == pytest.approx(np.nanmedian(dataset.features.numeric[:, 0]))
     assert not np.isnan(after).any()

@@ -127,7 +127,9 @@ def validate(config: Config, origin: str = "config") -> None:
     if data.validation_split + data.test_split >= 1.0:
         problems.append("[data] validation_split + test_split must leave rows for training")
     if training.class_weight not in CLASS_WEIGHTS:
-        problems.append(f"[training] class_weight must be one of {', '.join(CLASS_WEIGHTS)}, got {training.class_weight!r}")
+        problems.append(
+            f"[training] class_weight must be one of {', '.join(CLASS_WEIGHTS)}, got {training.class_weight!r}"
+        )
     if not data.target:
         problems.append("[data] target must name the label column")
     if data.classes < 2 or data.samples < 10 * data.classes:

@@ -136,7 +136,9 @@ class Dataset:
         return len(self.target)
 
 
-def make_spirals(samples: int = 1500, classes: int = 3, noise: float = 0.2, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
+def make_spirals(
+    samples: int = 1500, classes: int = 3, noise: float = 0.2, seed: int = 42
+) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved 2-D spiral arms, one per class: not linearly separable, so hidden layers matter."""
     if samples < classes or classes < 2:
         raise DataError(f"need classes >= 2 and samples >= classes, got samples={samples}, classes={classes}")
@@ -155,7 +157,9 @@ def spirals_table(config: DataConfig) -> Table:
     """The synthetic spirals as a table with a ``label`` column, the same shape as a user's file."""
     points, labels = make_spirals(config.samples, config.classes, config.noise, config.seed)
     # repr() of a float32 widened to float64 reads back to the same float32: the table is lossless.
-    rows = [[*(repr(float(value)) for value in row), str(label)] for row, label in zip(points, labels.tolist(), strict=True)]
+    rows = [
+        [*(repr(float(value)) for value in row), str(label)] for row, label in zip(points, labels.tolist(), strict=True)
+    ]
     return Table("synthetic spirals", ("x", "y", "label"), rows, list(range(2, len(rows) + 2)))
 
 
@@ -318,7 +322,7 @@ def _date_parts(table: Table, name: str) -> np.ndarray:
         if _is_missing(cell):
             continue
         try:
-            when = datetime.fromisoformat(cell.strip().replace("Z", "+00:00"))
+            when = datetime.fromisoformat(cell.strip())
         except ValueError:
             unreadable += 1
             continue
@@ -507,7 +511,9 @@ def training_dataset(table: Table, target: str, drop: Sequence[str] = ()) -> Dat
     rows = labelled_rows(table, target)
     if not len(rows):
         raise DataError(f"{table.source}: the target column {target!r} has no values")
-    labelled = Table(table.source, table.header, [table.rows[i] for i in rows.tolist()], [table.lines[i] for i in rows.tolist()])
+    labelled = Table(
+        table.source, table.header, [table.rows[i] for i in rows.tolist()], [table.lines[i] for i in rows.tolist()]
+    )
     schema = infer_schema(labelled, names)
     features = features_of(table, schema, rows)
     if REGRESSION:

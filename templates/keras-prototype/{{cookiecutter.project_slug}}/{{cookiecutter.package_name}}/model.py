@@ -74,7 +74,9 @@ class CategoryEncoder(layers.Layer):
     missing cell (the training mode).
     """
 
-    def __init__(self, columns: Sequence[str], vocabularies: Sequence[Sequence[str]], fills: Sequence[str], **kwargs: Any):
+    def __init__(
+        self, columns: Sequence[str], vocabularies: Sequence[Sequence[str]], fills: Sequence[str], **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self.columns = list(columns)
         self.vocabularies = [list(v) for v in vocabularies]
@@ -209,7 +211,11 @@ def load_trained(model_path: str | Path, card: dict[str, Any] | None = None) -> 
     model = load_keras_model(model_path)
     outputs = len(card["classes"]) or 1
     categorical = [name for name in card["features"] if card["feature_types"].get(name) == "categorical"]
-    encoded = model.get_layer("category_encoder").columns if "category_encoder" in {layer.name for layer in model.layers} else []
+    encoded = (
+        model.get_layer("category_encoder").columns
+        if "category_encoder" in {layer.name for layer in model.layers}
+        else []
+    )
     if model.output_shape[-1] != outputs or list(encoded) != categorical:
         raise DataError(f"{card_path(model_path)}: does not describe {model_path} (features and outputs disagree)")
     return Trained(model, card, model_path)

@@ -34,7 +34,9 @@ def _schema(card: dict[str, Any]) -> Schema:
     return Schema.from_kinds(card["features"], card["feature_types"])
 
 
-def _features(card: dict[str, Any], table: Table, passed: Sequence[str] = (), index: np.ndarray | None = None) -> Features:
+def _features(
+    card: dict[str, Any], table: Table, passed: Sequence[str] = (), index: np.ndarray | None = None
+) -> Features:
     """The model's feature columns of ``table``, by name; the target, dropped and ``passed`` columns may be there too."""
     unknown = [name for name in passed if name not in table.header]
     if unknown:

@@ -19,6 +19,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from . import TASK
 from .artifacts import (
     BACKUP_DIR,
     CHECKPOINT_FILE,
@@ -31,7 +32,6 @@ from .artifacts import (
     card_path,
     prepare,
 )
-from . import TASK
 from .config import Config
 from .data import Dataset, Table, ensure_writable, write_table
 from .model import build_model, load_keras_model, model_inputs, predict_raw, scores

@@ -60,8 +60,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 def test_train_reports_regression_metrics_on_the_original_scale(project: Project) -> None:
     card, metrics = project.card, project.metrics
-    assert card["task"] == "tabular-regression" and card["classes"] == [] and card["target"] == "price"
-    assert card["feature_types"]["fuel"] == "categorical" and card["feature_types"]["listed"] == "date"
+    assert card["task"] == "tabular-regression"
+    assert card["classes"] == []
+    assert card["target"] == "price"
+    assert card["feature_types"]["fuel"] == "categorical"
+    assert card["feature_types"]["listed"] == "date"
     assert {"r2", "rmse", "mae", "val_r2", "val_rmse", "epochs"} <= set(metrics)
     assert "accuracy" not in metrics
     # The same rows scored by hand from predict's output: rmse and mae are in the target's units.
@@ -74,7 +77,8 @@ def test_evaluate_and_predict_agree_with_the_reported_scores(project: Project, t
     config = str(project.config)
     assert main(["--config", config, "evaluate"]) == 0
     again = json.loads((project.artifacts / "metrics.json").read_text())
-    assert again["r2"] == pytest.approx(project.metrics["r2"]) and again["rows"] == project.metrics["test_rows"]
+    assert again["r2"] == pytest.approx(project.metrics["r2"])
+    assert again["rows"] == project.metrics["test_rows"]
 
     held_out = _read_csv(project.artifacts / "test.csv")
     ids = [{**row, "listing": f"L{i}"} for i, row in enumerate(held_out)]
