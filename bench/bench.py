@@ -43,9 +43,9 @@ def _plain_template(work: Path) -> Path:
     pins = scaffold.resolve_pins("sklearn", target="cpu", platform="linux-x86_64", python="3.11")
     fw = default_catalog().get("sklearn")
     context = build_context(name="Churn Model", slug="churn-model", package="churn_model", fw=fw, pins=pins,
-                            build_requires=default_catalog().build_requires,
+                            task="tabular-classification", build_requires=default_catalog().build_requires,
                             steps=next_steps("churn-model", "churn_model", pins))
-    repo = _assemble("sklearn-pipeline", work)
+    repo = _assemble("sklearn-pipeline", "tabular-classification", work)
     settings = json.loads((ROOT / "templates/sklearn-pipeline/cookiecutter.json").read_text())
     full = {**context, **{k: v for k, v in settings.items() if k.startswith("_")}}
     (repo / "cookiecutter.json").write_text(json.dumps({"project_name": "Churn Model"}))

@@ -22,6 +22,7 @@ from .catalog import default_catalog
 from .errors import DestinationError, PythonUnsupported, TargetError, UsageError
 from .models import (
     PYTHONS,
+    SITUATION,
     Catalog,
     FrameworkInfo,
     LockFile,
@@ -105,6 +106,32 @@ def _situation(**values: object) -> dict[str, str | None]:
     return {k: _text(f"--{k.replace('_', '-')}", v, ident=True) for k, v in values.items()}
 
 
+def _task_arg(task: object, profile: Profile | None) -> str | None:
+    """The task asked for: ``task``, else the profile's (``task`` is what the project does; it wins)."""
+    task = _text("--task", task, ident=True)
+    if task is not None and task not in SITUATION["task"]:
+        raise UsageError(f"--task {task!r} is not one of: {', '.join(SITUATION['task'])}")
+    return task or (profile.task if profile is not None else None)
+
+
+def check_task(catalog: Catalog, framework: str, task: str | None) -> str:
+    """The task ``framework``'s project is generated for: ``task`` if its starter serves it, else its first task.
+
+    A task the starter does not serve is refused in one line naming the frameworks whose starters do.
+    """
+    fw = catalog.framework(framework)
+    if task is None:
+        return fw.tasks[0]
+    if task not in fw.tasks:
+        able = [fid for fid, f in catalog.frameworks.items() if task in f.tasks]
+        if not able:
+            served = dict.fromkeys(t for f in catalog.frameworks.values() for t in f.tasks)
+            raise UsageError(f"no starter serves the task {task!r} yet; the tasks with a starter: {', '.join(served)}")
+        raise UsageError(f"the {framework} starter does not serve the task {task!r} (it serves: "
+                         f"{', '.join(fw.tasks)}); frameworks whose starter does: {', '.join(able)}")
+    return task
+
+
 def _answers_arg(answers: object) -> dict[str, Any] | None:
     if answers is None:
         return None
@@ -168,6 +195,7 @@ def frameworks() -> tuple[FrameworkInfo, ...]:
             pythons=tuple(p for p in PYTHONS if p in pythons),
             options={name: opt.choices for name, opt in fw.options.items()},
             cpu_only=fw.cpu_only,
+            tasks=fw.tasks,
         ))
     return tuple(out)
 
@@ -277,7 +305,8 @@ def _auto(machine: Machine, platform: str, catalog: Catalog) -> tuple[targets.Ta
                                            "CPU. Update the driver, then `scaffold update --target auto` to use the GPU")
     if machine.accelerator == "mps" and platform == "macos-arm64":
         return targets.TargetSpec("mps"), "auto: found an Apple Silicon GPU (MPS)"
-    return targets.TargetSpec("cpu"), "auto: no supported GPU found; pinned for the CPU"
+    return targets.TargetSpec("cpu"), ("auto: no supported GPU found; pinned for the CPU "
+                                    "(for another machine's GPU, give --target cuda or rocm)")
 
 
 def _gpu_label(machine: Machine) -> str:
@@ -382,12 +411,14 @@ def generate(
     answers: Mapping[str, Any] | None = None,
     machine: Machine | None = None,
     lock: bool = False,
+    task: str | None = None,
 ) -> Project:
-    """Generate a starter project named ``name`` under ``output_dir``.
+    """Generate a starter project named ``name`` under ``output_dir``, for ``task``.
 
     Without ``framework`` it recommends from ``profile`` and generates the top pick (the result's
-    ``recommendation`` says why). Every input is checked before anything is written; an existing
-    non-empty destination is refused unless ``force``. ``dry_run`` renders and lists the files
+    ``recommendation`` says why). The task is ``task``, else the profile's, else the framework's first;
+    a framework whose starter does not serve it is refused, naming those that do. Every input is checked
+    before anything is written; an existing non-empty destination is refused unless ``force``. ``dry_run`` renders and lists the files
     without writing them. ``lock`` also resolves the full dependency tree for the target with uv
     (network needed) and writes it, hash-pinned, as ``requirements.lock``; if that fails, nothing
     is written.
@@ -409,9 +440,13 @@ def generate(
     slug, package = slugify(name)
     catalog = default_catalog()
     recommendation: Recommendation | None = None
+    task = _task_arg(task, profile)
     if framework is None:
+        if task is not None:  # the recommendation is for the task the project will do
+            profile = replace(profile or Profile(), task=task)
         recommendation = rank(profile or Profile(), catalog)
         framework = recommendation.best.framework
+    task = check_task(catalog, framework, task)
     pinset = resolve_pins(framework, target=target, platform=platform, python=python,
                           framework_version=framework_version, options=options, machine=machine)
     fw = catalog.get(framework)
@@ -421,22 +456,26 @@ def generate(
     if lock:  # before anything is written: no network, no project
         extra[locking.LOCK_FILE] = "" if dry_run else locking.compile_lock(
             locking.pin_lines(pinset), platform=pinset.target.platform, python=pinset.target.python)
+    # The README's quick start starts beside the project (what it says never depends on where `new` ran); the steps
+    # the command prints start where the person is.
     steps = next_steps(slug, package, pinset, locked=lock)
-    context = build_context(name=name, slug=slug, package=package, fw=fw, pins=pinset,
+    context = build_context(name=name, slug=slug, package=package, fw=fw, pins=pinset, task=task,
                             build_requires=catalog.build_requires, steps=steps, locked=lock)
     recorded = dict(answers or {})
     recorded.setdefault("name", name)
     recorded.setdefault("framework", framework)
     recorded.setdefault("target", target)
+    recorded.setdefault("task", task)
     if framework_version is not None:  # a release the caller chose: `scaffold update` keeps it
         recorded.setdefault("framework_version", framework_version)
     if profile is not None:
         recorded.setdefault("situation", profile.as_dict())
-    record = build_record(fw=fw, pins=pinset, name=name, package=package, answers=recorded)
+    record = build_record(fw=fw, pins=pinset, name=name, package=package, task=task, answers=recorded)
     files = render(fw=fw, context=context, record=record, dest=dest, force=force, dry_run=dry_run,
                    extra_files=extra)
-    return make_project(dest=dest.path, name=name, package=package, fw=fw, pins=pinset, files=files, steps=steps,
-                        recommendation=recommendation)
+    shown = next_steps(slug, package, pinset, locked=lock, output_dir=output_dir)
+    return make_project(dest=dest.path, name=name, package=package, fw=fw, pins=pinset, files=files, steps=shown,
+                        recommendation=recommendation, task=task)
 
 
 def lock(project_dir: str | PathLike[str] = ".", *, env: Mapping[str, str] | None = None) -> LockFile:

@@ -288,16 +288,16 @@ def _variant_architectures(r: _Reader, raw: dict[str, Any], where: str, platform
     return out
 
 
-def _unfit(r: _Reader, rec: dict[str, Any], rules: tuple[Rule, ...]) -> frozenset[str]:
-    """``recommend.unfit``: tasks the framework cannot do well; each needs its own caution rule saying why."""
-    tasks = r.strings(rec, "unfit", "recommend", ())
-    if tasks and not r.get(rec, "unfit_source", "recommend", str):
-        r.error("recommend.unfit_source", "say where the unfit tasks come from (a line of docs/FRAMEWORKS.md)")
+def _tasks(r: _Reader, rec: dict[str, Any]) -> tuple[str, ...]:
+    """``recommend.tasks``: the tasks the starter serves, the default first; at least one, each once."""
+    tasks = r.strings(rec, "tasks", "recommend")
+    if not tasks:
+        r.error("recommend.tasks", "list the tasks the starter serves, the default first")
     for task in tasks:
-        r.choice(task, SITUATION["task"], "recommend.unfit")
-        if not any(rule.kind == "caution" and rule.when == (("task", task),) for rule in rules):
-            r.error("recommend.unfit", f"{task!r} needs a caution rule `when = {{ task = \"{task}\" }}` that says why")
-    return frozenset(tasks)
+        r.choice(task, SITUATION["task"], "recommend.tasks")
+    if len(set(tasks)) != len(tasks):
+        r.error("recommend.tasks", "each task once")
+    return tuple(tasks)
 
 
 def _variant(r: _Reader, raw: dict[str, Any], where: str, indexes: dict[str, Index],
@@ -432,7 +432,7 @@ def _framework(path: Path, archs: dict[str, Architectures], shared: Shared) -> t
         base_score=r.get(rec, "base", "recommend", float) or 0.0,
         rules=rules,
         cautions=r.strings(rec, "cautions", "recommend", ()),
-        unfit=_unfit(r, rec, rules),
+        tasks=_tasks(r, rec),
         releases=tuple(sorted(releases, key=lambda rel: Version(rel.version), reverse=True)),
         # its own indexes and those of the shared ones its variants use
         indexes={**own_indexes, **{v.index: indexes[v.index] for rel in releases for v in rel.variants

@@ -38,14 +38,39 @@ app = typer.Typer(
 SITUATION_HELP = "Situation (each optional; a left-out option weighs neither way)"
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"scaffold-ml {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _program(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="print scaffold-ml's version and exit")) -> None:
+    """Recommend an ML framework for your situation and generate a starter pinned for your hardware."""
+
+
+_JSON_ERRORS = False  # the command line asked for --json: its failures are JSON too (set by run)
+
+
+def _failure(message: str, exit_code: int) -> str:
+    """A failure as its one line: ``error: ...`` (bad input, 2) or ``failed: ...``; with --json, a JSON object."""
+    if _JSON_ERRORS:
+        return json.dumps({"error": message, "exit_code": exit_code})
+    return f"{'error' if exit_code == 2 else 'failed'}: {message}"
+
+
 def _fail(error: ScaffoldError) -> None:
     # One line on stderr, never a traceback; the exit code lives on the error class.
-    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-    prefix = "error" if error.exit_code == 2 else "failed"
-    typer.echo(f"{prefix}: {first_line}", err=True)
-    rest = str(error).splitlines()[1:]
-    if rest and error.exit_code != 2:
-        typer.echo("\n".join(rest), err=True)
+    lines = str(error).splitlines() or [type(error).__name__]
+    if _JSON_ERRORS:
+        typer.echo(_failure(" ".join(line.strip() for line in lines), error.exit_code), err=True)
+        raise typer.Exit(error.exit_code)
+    typer.echo(_failure(lines[0], error.exit_code), err=True)
+    if lines[1:] and error.exit_code != 2:
+        typer.echo("\n".join(lines[1:]), err=True)
     raise typer.Exit(error.exit_code)
 
 
@@ -234,12 +259,16 @@ def new(
         profile = _profile(experience, math, task, data_size, infra, time_frame, goal, need)
         interactive = not no_input and not as_json and _isatty(sys.stdin) and _isatty(sys.stdout)
         if interactive:
-            from .guided import given_on_command_line, guide
+            from .guided import Declined, given_on_command_line, guide
 
-            chosen = guide(name=name, framework=framework, framework_version=framework_version, target=target,
-                           platform=platform, python=python, options=options, profile=profile,
-                           given=given_on_command_line(ctx), dry_run=dry_run, setup=setup, output_dir=output_dir,
-                           force=force)
+            try:
+                chosen = guide(name=name, framework=framework, framework_version=framework_version, target=target,
+                               platform=platform, python=python, options=options, profile=profile,
+                               given=given_on_command_line(ctx), dry_run=dry_run, setup=setup,
+                               output_dir=output_dir, force=force)
+            except Declined as e:
+                typer.echo(f"{str(e)[0].upper()}{str(e)[1:]}.")
+                return
             name, framework, target, options = chosen.name, chosen.framework, chosen.target, dict(chosen.options)
             profile, setup = chosen.profile, chosen.setup
         elif name is None:
@@ -266,8 +295,8 @@ def new(
     for warning in pins.warnings:
         typer.echo(f"warning: {warning}", err=True)
     verb = "Would write" if dry_run else "Created"
-    typer.echo(f"{verb} {project.path} ({project.starter}: {project.framework} {pins.framework_version}, "
-               f"{pins.target.name}, {pins.target.platform}, Python {pins.target.python})")
+    typer.echo(f"{verb} {project.path} ({project.starter} for {project.task}: {project.framework} "
+               f"{pins.framework_version}, {pins.target.name}, {pins.target.platform}, Python {pins.target.python})")
     if pins.download is not None:
         typer.echo(f"Installing its pins downloads {pins.download.human()} ({pins.download.packages} packages, "
                    f"measured {pins.download.measured})")
@@ -318,6 +347,7 @@ def frameworks(as_json: bool = typer.Option(False, "--json", help="print JSON fo
     for f in items:
         versions = ", ".join(f.versions) or "(no releases pinned yet)"
         typer.echo(f"{f.id:<11} {f.name:<17} starter: {f.starter}")
+        typer.echo(f"{'':<11} tasks: {', '.join(f.tasks)}")
         typer.echo(f"{'':<11} releases: {versions}")
         typer.echo(f"{'':<11} targets: {', '.join(f.targets) or '-'}; python: {', '.join(f.pythons) or '-'}")
 
@@ -404,8 +434,11 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
     from .hardware import detect as probe
 
     machine = probe()
+    downloads = _downloads(machine)
     if as_json:
-        typer.echo(json.dumps(machine.as_dict(), indent=2))
+        sizes = {fid: [{"target": target, "bytes": d.bytes if d else None, "packages": d.packages if d else None}
+                       for target, d in builds] for fid, builds in downloads.items()}
+        typer.echo(json.dumps({**machine.as_dict(), "downloads": sizes}, indent=2))
         return
     for key, value in machine.as_dict().items():
         if key == "gpus":  # one line per GPU: what `auto` matches builds against
@@ -414,30 +447,33 @@ def detect(as_json: bool = typer.Option(False, "--json", help="print JSON for ma
                 typer.echo(f"gpu {i}: {gpu['name']}, {gpu['memory']}{cap}")
         elif isinstance(value, list):
             typer.echo(f"{key}: {', '.join(map(str, value))}")
-        else:
+        elif value not in (None, ""):  # a fact this machine does not have (no accelerator version) is left out
             typer.echo(f"{key}: {value}")
-    for line in _download_advice(machine):
-        typer.echo(line)
+    for fid, builds in downloads.items():
+        shown = [f"{target}: {d.human() if d else 'size not measured'}" for target, d in builds]
+        typer.echo(f"download ({fid}): " + "; ".join(shown))
 
 
-def _download_advice(machine) -> list[str]:
-    """What the GPU frameworks' builds for this machine download, so a person can weigh the choice first."""
+def _downloads(machine) -> dict[str, list[tuple[str, Any]]]:
+    """What the builds of each framework that runs on a local GPU download here (``auto``'s, then the CPU's), so a
+    person can weigh the choice first. Which frameworks those are is the catalog's (not cpu_only, not remote)."""
     from .api import resolve_pins
+    from .catalog import default_catalog
 
-    lines = []
-    for fid in ("pytorch", "tensorflow", "keras"):
-        seen = []
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for fid, fw in default_catalog().frameworks.items():
+        if fw.cpu_only or fw.remote_accelerator:
+            continue
+        seen: dict[str, Any] = {}  # target -> its Download (None: not measured)
         for target in ("auto", "cpu"):
             try:
                 pins = resolve_pins(fid, target=target, machine=machine, platform=machine.platform)
             except ScaffoldError:
                 continue
-            entry = f"{pins.target.name}: {pins.download.human() if pins.download else 'size not measured'}"
-            if entry not in seen:
-                seen.append(entry)
+            seen.setdefault(pins.target.name, pins.download)
         if seen:
-            lines.append(f"download ({fid}): " + "; ".join(seen))
-    return lines
+            out[fid] = list(seen.items())
+    return out
 
 
 catalog_app = typer.Typer(name="catalog", help="Maintainer commands for the framework catalog.",
@@ -572,8 +608,10 @@ def run(argv: list[str]) -> int:
 
     from .interrupts import Interrupted, ignore_further
 
+    global _JSON_ERRORS
+    _JSON_ERRORS = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
     if not _standard_streams():
-        _say("failed: standard output is closed; run scaffold with somewhere to print (e.g. > out.txt)")
+        _say(_failure("standard output is closed; run scaffold with somewhere to print (e.g. > out.txt)", 1))
         return 1
     real_stdout = sys.stdout
     _tolerate_encoding(real_stdout)
@@ -600,36 +638,39 @@ def run(argv: list[str]) -> int:
     except Exit as e:
         return e.exit_code
     except Abort:
-        _say("failed: aborted (no answer to the question)")
+        _say(_failure("aborted (no answer to the question)", 1))
         return 1
     except NoArgsIsHelpError as e:  # `scaffold` alone: the help is the answer
         _say(e.format_message().rstrip())
         return 2
     except ClickException as e:
-        _say(f"error: {_one_line(e.format_message())}")
-        return 2 if isinstance(e, ClickUsageError) else e.exit_code
+        code = 2 if isinstance(e, ClickUsageError) else e.exit_code
+        _say(_failure(_one_line(e.format_message()), code))
+        return code
     except ScaffoldError as e:
-        _say(f"{'error' if e.exit_code == 2 else 'failed'}: {_one_line(str(e)) or type(e).__name__}")
+        _say(_failure(_one_line(str(e)) or type(e).__name__, e.exit_code))
         return e.exit_code
     except UnicodeEncodeError as e:
         _silence_stdout()
         text = e.object[e.start:e.end] if isinstance(e.object, str) else ""
-        _say(f"failed: the output's encoding ({e.encoding}) cannot show {text!r}; set PYTHONIOENCODING=utf-8 "
-             "or use --json")
+        _say(_failure(f"the output's encoding ({e.encoding}) cannot show {text!r}; set PYTHONIOENCODING=utf-8 "
+                      "or use --json", 1))
         return 1
     except OSError as e:
         if isinstance(e, _OutputError):
             _silence_stdout()
-            _say(f"failed: cannot write to standard output: {e.strerror or e}")
+            _say(_failure(f"cannot write to standard output: {e.strerror or e}", 1))
             return 1
         where = f"{e.filename}: " if e.filename else ""
-        _say(f"failed: {where}{e.strerror or e}")
+        _say(_failure(f"{where}{e.strerror or e}", 1))
         return 1
     except Exception as e:  # noqa: BLE001 - the last resort of the one handler: a bug is still one line
-        _say(f"failed: unexpected {type(e).__name__}: {_one_line(str(e))} (a bug in scaffold-ml; please report it)")
+        _say(_failure(f"unexpected {type(e).__name__}: {_one_line(str(e))} (a bug in scaffold-ml; please report it)",
+                      1))
         return 1
     finally:
         sys.stdout = real_stdout
+        _JSON_ERRORS = False
 
 
 def _tolerate_encoding(stream) -> None:

@@ -39,7 +39,7 @@ from .atomic import write_atomic
 from .errors import DestinationError, GenerationError, UsageError
 from .interrupts import critical
 from .locking import INSTALL_FROM_LOCK, LOCK_FILE
-from .models import Framework, PinSet, Project, Recommendation, thaw
+from .models import Framework, PinSet, Project, Recommendation, task_family, thaw
 from .pins import exact_pins
 from .targets import PLATFORM_TABLE
 
@@ -158,10 +158,16 @@ def _is_generated(folder: Path) -> bool:
     st = _lstat(folder / RECORD)
     return st is not None and stat.S_ISREG(st.st_mode)
 
-def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False) -> tuple[str, ...]:
+def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False, output_dir: str = ".") -> tuple[str, ...]:
+    """The commands that take a person from where they ran ``scaffold new`` to a trained model and green tests.
+
+    The ``cd`` names the project as the command line gave its folder (``-o /tmp/demo`` -> ``cd /tmp/demo/<slug>``),
+    so it works from the folder the person is in.
+    """
     install = list(INSTALL_FROM_LOCK) if locked else ["pip install -r requirements.txt"]
+    folder = os.path.normpath(os.path.join(output_dir, slug))
     steps = [
-        f"cd {slug}",
+        f"cd {_shell_word(folder)}",
         f"python -m venv .venv && {PLATFORM_TABLE[pins.target.platform].activate}",
         *install,
         f"python -m {package} train",
@@ -170,7 +176,14 @@ def next_steps(slug: str, package: str, pins: PinSet, locked: bool = False) -> t
     return tuple(steps) + tuple(f"note: {n}" for n in pins.notes)
 
 
-def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: PinSet,
+def _shell_word(text: str) -> str:
+    """``text`` as one word of a shell command line: quoted only when it needs it (POSIX shells and PowerShell)."""
+    import shlex
+
+    return text if text and all(c.isalnum() or c in "-_./~:" for c in text) else shlex.quote(text)
+
+
+def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: PinSet, task: str,
                   build_requires: tuple[str, ...], steps: tuple[str, ...], locked: bool = False) -> dict[str, Any]:
     """The values every template sees as ``cookiecutter.<key>`` (docs/STARTERS.md)."""
     return {
@@ -181,6 +194,8 @@ def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: Pi
         "framework_name": fw.name,
         "framework_version": pins.framework_version,
         "starter": fw.starter,
+        "task": task,  # what the project does (CONTRACT.md, "The task a project serves")
+        "task_family": task_family(task),
         "target": pins.target.name,
         "accelerator": pins.target.accelerator,
         "accelerator_version": pins.target.accelerator_version,
@@ -205,20 +220,33 @@ def build_context(*, name: str, slug: str, package: str, fw: Framework, pins: Pi
     }
 
 
-def _assemble(starter: str, workdir: Path) -> Path:
-    """Lay the shared base and the starter into one cookiecutter template folder.
+def layers(starter: str, task: str) -> tuple[Path, ...]:
+    """The template folders a project is laid from, first to last; a later one's file wins over an earlier's.
 
-    Both file trees merge under ``{{cookiecutter.project_slug}}`` and both partial folders land in
-    ``templates/``, the folder cookiecutter puts on Jinja's include path. Bytecode that an
-    installer or a test run left beside the templates is not part of them.
+    The shared base, the starter, then the starter's files for the task's family and for the task itself
+    (``templates/<starter>/tasks/<family>/``, ``tasks/<task>/``), each only where the starter has one: a task
+    adds its own model, data, tests and README parts on the starter's shared frame, never by copying it.
     """
     root = templates_dir()
     starter_dir = root / starter
     if not (starter_dir / SLUG_DIR).is_dir():
         raise GenerationError(f"template {starter!r} is missing from {root}")
+    tasks = starter_dir / "tasks"
+    own = dict.fromkeys((task_family(task), task))  # one layer when the task is its own family
+    return (root / BASE, starter_dir, *(tasks / name for name in own if (tasks / name).is_dir()))
+
+
+def _assemble(starter: str, task: str, workdir: Path) -> Path:
+    """Lay the template's :func:`layers` into one cookiecutter template folder.
+
+    The file trees merge under ``{{cookiecutter.project_slug}}`` and the partial folders land in
+    ``templates/``, the folder cookiecutter puts on Jinja's include path. Bytecode that an
+    installer or a test run left beside the templates is not part of them.
+    """
     repo = workdir / "template"
-    for layer in (root / BASE, starter_dir):
-        shutil.copytree(layer / SLUG_DIR, repo / SLUG_DIR, dirs_exist_ok=True, ignore=_NOT_TEMPLATES)
+    for layer in layers(starter, task):
+        if (layer / SLUG_DIR).is_dir():
+            shutil.copytree(layer / SLUG_DIR, repo / SLUG_DIR, dirs_exist_ok=True, ignore=_NOT_TEMPLATES)
         if (layer / "partials").is_dir():
             shutil.copytree(layer / "partials", repo / "templates", dirs_exist_ok=True, ignore=_NOT_TEMPLATES)
     return repo
@@ -359,7 +387,7 @@ def render(*, fw: Framework, context: dict[str, Any], record: Mapping[str, Any],
     return files
 
 
-def build_record(*, fw: Framework, pins: PinSet, name: str, package: str,
+def build_record(*, fw: Framework, pins: PinSet, name: str, package: str, task: str,
                  answers: Mapping[str, Any]) -> dict[str, Any]:
     """``.scaffold.json``'s content: how the project was made, from the pins the caller resolved and its answers.
 
@@ -373,6 +401,7 @@ def build_record(*, fw: Framework, pins: PinSet, name: str, package: str,
         "starter": fw.starter,
         "framework": fw.id,
         "framework_version": pins.framework_version,
+        "task": task,
         "target": pins.target.name,
         "platform": pins.target.platform,
         "python": pins.target.python,
@@ -401,17 +430,14 @@ def _dry_run(fw: Framework, context: dict[str, Any], text: str, extra_files: Map
     from cookiecutter.utils import create_env_with_context
     from jinja2 import FileSystemLoader, TemplateError
 
-    root = templates_dir()
-    layers = [root / fw.starter / SLUG_DIR, root / BASE / SLUG_DIR]
-    if not layers[0].is_dir():
-        raise GenerationError(f"template {fw.starter!r} is missing from {root}")
+    laid = layers(fw.starter, context["task"])
+    trees = [layer / SLUG_DIR for layer in reversed(laid) if (layer / SLUG_DIR).is_dir()]  # the last layer first
     full = {**_starter_settings(fw.starter), **context}
     ctx = {"cookiecutter": full}
     env = create_env_with_context(ctx)
-    env.loader = FileSystemLoader([*map(str, layers), str(root / fw.starter / "partials"),
-                                   str(root / BASE / "partials")])
+    env.loader = FileSystemLoader([*map(str, trees), *(str(layer / "partials") for layer in reversed(laid))])
     sources: dict[str, Path] = {}
-    for layer in reversed(layers):  # the starter's file wins over the base's, as when they are copied together
+    for layer in reversed(trees):  # a later layer's file wins, as when they are copied together
         for path in layer.rglob("*"):
             relative = path.relative_to(layer)
             if path.is_file() and not _NOT_TEMPLATES(str(path.parent), [path.name]) and "__pycache__" not in relative.parts:
@@ -447,7 +473,7 @@ def _render_into(fw: Framework, context: dict[str, Any], work: Path, shown: Path
     from jinja2 import TemplateError
 
     try:
-        repo = _assemble(fw.starter, work)
+        repo = _assemble(fw.starter, context["task"], work)
     except OSError as e:
         raise GenerationError(f"cannot prepare the template {fw.starter!r} in {work}: {_cause(e)}") from e
     full = {**_starter_settings(fw.starter), **context, **(_bytecode_cache(fw.starter) if cache else {})}
@@ -742,6 +768,6 @@ def write_lock(project: Path, text: str) -> Path:
     return path
 
 def make_project(*, dest: Path, name: str, package: str, fw: Framework, pins: PinSet, files: tuple[str, ...],
-                 steps: tuple[str, ...], recommendation: Recommendation | None) -> Project:
+                 steps: tuple[str, ...], recommendation: Recommendation | None, task: str) -> Project:
     return Project(path=str(dest), name=name, package=package, framework=fw.id, starter=fw.starter, pins=pins,
-                   next_steps=steps, files=files, recommendation=recommendation)
+                   next_steps=steps, files=files, recommendation=recommendation, task=task)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,12 @@ from .errors import DestinationError, ScaffoldError
 from .models import QUESTION_HINTS, SITUATION, VALUE_HINTS, Machine, PinSet, Profile
 
 SKIP = "skip"
+
+
+class Declined(ScaffoldError):
+    """Raised when: the person answered no at the summary; nothing was written, and that is no failure (exit 0)."""
+
+    exit_code = 0
 
 
 class Cancelled(ScaffoldError):
@@ -87,9 +93,8 @@ def match_choice(answer: str, choices: Sequence[str], default: str | None) -> st
 def match_many(answer: str, choices: Sequence[str]) -> tuple[str, ...]:
     """Several choices at once, separated by commas or spaces; empty is none."""
     parts = [p for p in answer.replace(",", " ").split() if p]
-    if any(p.lower() == SKIP for p in parts):
-        return ()
-    return tuple(dict.fromkeys(match_choice(p, choices, None) for p in parts))
+    chosen = tuple(dict.fromkeys(match_choice(p, choices, None) for p in parts))  # every part checked, as typed
+    return () if SKIP in chosen else chosen  # skip, by its name or its number, means none
 
 
 def _ask_text(message: str, check: Callable[[str], Any], choices: Iterable[str] = ()) -> Any:
@@ -171,18 +176,30 @@ def _taken(output_dir: str | Path, name: str, force: bool) -> str | None:
     return None
 
 
-def _ask_name(output_dir: str | Path, force: bool) -> str:
-    from .naming import slugify
+def _name_problem(name: str, frameworks: Sequence[Any], catalog: Any) -> str | None:
+    """Why ``name`` cannot name a project of any of ``frameworks`` (the rules of ``scaffold new``), else None."""
+    from .naming import check_collisions, slugify
 
+    try:
+        slug, package = slugify(name)
+    except ScaffoldError as e:
+        return str(e).splitlines()[0]
+    problems = []
+    for fw in frameworks:
+        try:
+            check_collisions(slug, package, fw, catalog)
+        except ScaffoldError as e:
+            problems.append(str(e).splitlines()[0])
+    # Refused only when no framework still to choose could take it; the chosen one's rules are checked again.
+    return problems[0] if problems and len(problems) == len(frameworks) else None
+
+
+def _ask_name(output_dir: str | Path, force: bool, frameworks: Sequence[Any], catalog: Any) -> str:
     def parse(text: str) -> str:
         name = text.strip()
         if not name:
             raise ValueError("a name is needed, e.g. Churn Model (its folder is churn-model)")
-        try:
-            slugify(name)
-        except ScaffoldError as e:
-            raise ValueError(str(e).splitlines()[0]) from None
-        problem = _taken(output_dir, name, force)
+        problem = _name_problem(name, frameworks, catalog) or _taken(output_dir, name, force)
         if problem:
             raise ValueError(problem)
         return name
@@ -273,8 +290,9 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
     if framework is not None:
         catalog.framework(framework)
     asked: list[str] = []
+    candidates = [catalog.framework(framework)] if framework is not None else list(catalog.frameworks.values())
     if name is None:
-        name = _ask_name(output_dir, force)
+        name = _ask_name(output_dir, force, candidates, catalog)
         asked.append("name")
     elif (problem := _taken(output_dir, name, force)) is not None:
         raise DestinationError(problem)  # before any question: no answer would be used
@@ -284,13 +302,25 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
         asked += situation_asked
         ranking = rank(profile, catalog)
         _echo()
-        _echo(recommendation_text(ranking, shutil.get_terminal_size((80, 24)).columns))
+        _echo(recommendation_text(ranking, shutil.get_terminal_size((80, 24)).columns, start=False))
         ids = [r.framework for r in ranking.ranking]
         names = {r.framework: r.name for r in ranking.ranking}
         framework = ask_choice("Framework", "which one to generate (the recommended one is the default)", ids, ids[0],
                                hints=names, marks={ids[0]: "recommended"})
         asked.append("framework")
     fw = catalog.get(framework)
+    if "name" in asked and _name_problem(name, [fw], catalog):  # a name another framework could take, not this one
+        _echo()
+        _echo(f"The name {name!r} cannot name a {fw.name} project: {_name_problem(name, [fw], catalog)}")
+        name = _ask_name(output_dir, force, [fw], catalog)
+    if profile.task not in fw.tasks and "task" not in given:  # a task given on the command line is checked later
+        if len(fw.tasks) == 1:
+            _echo(f"Task: {fw.tasks[0]} (the only one the {fw.starter} starter serves)")
+            task = fw.tasks[0]
+        else:
+            task = ask_choice("Task", "what the project does", fw.tasks, fw.tasks[0])
+            asked.append("task")
+        profile = replace(profile, task=task)
 
     from .hardware import detect
 
@@ -308,8 +338,6 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
         reason = next((n for n in proposal.notes if n.startswith("auto:")), "")
         proposed = proposal.target.name
         _echo(f"Proposed target: {proposed}" + (f" ({reason.removeprefix('auto: ')})" if reason else ""))
-        choices = list(dict.fromkeys([proposed, "cpu", *sorted(fw.targets, key=_target_order)]))
-
         def target_problem(t: str) -> str | None:
             try:
                 resolve(t, options)
@@ -317,11 +345,18 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
                 return str(e).splitlines()[0]
             return None
 
-        picked = ask_choice("Target", "the hardware the pins are for", choices, proposed,
-                            marks={proposed: "detected"}, check=target_problem)
+        # Only the targets this platform and Python can have (no mps on Linux): a choice offered is one that works.
+        choices = [t for t in dict.fromkeys([proposed, "cpu", *sorted(fw.targets, key=_target_order)])
+                   if t == proposed or target_problem(t) is None]
+        if len(choices) == 1:
+            _echo(f"Target: {proposed} (the only one here)")
+            picked = proposed
+        else:
+            picked = ask_choice("Target", "the hardware the pins are for", choices, proposed,
+                                marks={proposed: "detected"}, check=target_problem)
+            asked.append("target")
         # The proposal itself is recorded as `auto`: the project then says it was matched to this machine.
         target = "auto" if picked == proposed else picked
-        asked.append("target")
 
     accelerator = resolve(target, options).target.accelerator
     for key, opt in fw.options.items():
@@ -347,6 +382,7 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
     _echo()
     _echo("Summary:")
     rows = [("name", f"{name} (folder {slug}/)"), ("framework", f"{fw.name} {pins.framework_version} ({fw.starter})"),
+            ("task", profile.task or fw.tasks[0]),
             ("target", f"{pins.target.name}, {pins.target.platform}, Python {pins.target.python}")]
     rows += [(k.replace("_", " "), v) for k, v in options.items()]
     situation = profile.as_dict()
@@ -360,7 +396,7 @@ def _guide(*, name, framework, framework_version, target, platform, python, opti
     go = ask_choice("Go on", "list the files it would write" if dry_run else "generate this project",
                     ("yes", "no"), "yes")
     if go == "no":
-        raise Cancelled(1, "not generated (answered no); nothing was written")
+        raise Declined("not generated (answered no); nothing was written")
     if not setup and not dry_run and "setup" not in given:
         size = f"; its pins download {pins.download.human()}" if pins.download else ""
         setup = ask_choice("Set up", f"create .venv, install the pins and train once now{size}",

@@ -88,6 +88,16 @@ VALUE_HINTS: Mapping[tuple[str, str], str] = {
     ("data_size", "big-data"): "a warehouse or cluster",
 }
 
+
+
+def task_family(task: str) -> str:
+    """The template layer a task shares with its kin: ``tabular`` for both tabular tasks, else the task itself.
+
+    A starter's files for a task are laid as ``templates/<starter>/tasks/<family>/`` then ``tasks/<task>/``.
+    """
+    return "tabular" if task.startswith("tabular-") else task
+
+
 FRAMEWORK_IDS: tuple[str, ...] = ("sklearn", "pytorch", "keras", "tensorflow", "spark", "sagemaker")
 ACCELERATORS: tuple[str, ...] = ("cpu", "cuda", "rocm", "mps")
 PYTHONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13", "3.14")
@@ -226,8 +236,9 @@ class Framework:
     rules: tuple[Rule, ...]
     cautions: tuple[str, ...]
     releases: tuple[Release, ...]
-    # Tasks this framework cannot do well (its catalog entry's `unfit`): it never ranks above one that can.
-    unfit: frozenset[str] = frozenset()
+    # The tasks its starter serves (`recommend.tasks`), the first the default: generation accepts exactly these,
+    # and the recommender counts the framework as fitting a task exactly when it is listed here.
+    tasks: tuple[str, ...] = ()
     indexes: Mapping[str, Index] = field(default_factory=dict)
     options: Mapping[str, StarterOption] = field(default_factory=dict)
     cpu_only: bool = False
@@ -342,9 +353,12 @@ class Ranked:
     # For the top pick: the smallest change that would put another framework first; for the others: the smallest
     # change that would put this one first. None when no single change does.
     would_change: Change | None = None
+    # For the top pick: every single change (of the answers the person controls, never the task) that puts another
+    # framework first, the closest first, one per framework it would put first.
+    changes: tuple[Change, ...] = ()
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "reasons", "cautions")
+        _freeze_fields(self, "reasons", "cautions", "changes")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -356,6 +370,7 @@ class Ranked:
             "starter": self.starter,
             "fits_task": self.fits_task,
             "what_would_change": self.would_change.as_dict() if self.would_change else None,
+            "changes": [c.as_dict() for c in self.changes],
             "rules": [{"when": dict(r.when), "score": r.score, "kind": r.kind, "text": r.text, "source": r.source}
                       for r in self.matched],
         }
@@ -468,6 +483,7 @@ class Project:
     next_steps: tuple[str, ...]
     files: tuple[str, ...] = ()
     recommendation: Recommendation | None = None
+    task: str = ""  # what the project does (one of the framework's tasks)
 
     def __post_init__(self) -> None:
         _freeze_fields(self, "next_steps", "files")
@@ -477,6 +493,7 @@ class Project:
             "path": self.path,
             "framework": self.framework,
             "starter": self.starter,
+            "task": self.task,
             "target": self.pins.target.name,
             "platform": self.pins.target.platform,
             "python": self.pins.target.python,
@@ -500,9 +517,10 @@ class FrameworkInfo:
     pythons: tuple[str, ...]
     options: Mapping[str, tuple[str, ...]]
     cpu_only: bool
+    tasks: tuple[str, ...] = ()  # the tasks its starter serves, the default first
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "versions", "targets", "platforms", "pythons", "options")
+        _freeze_fields(self, "versions", "targets", "platforms", "pythons", "options", "tasks")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -517,6 +535,7 @@ class FrameworkInfo:
             "pythons": list(self.pythons),
             "options": {k: list(v) for k, v in self.options.items()},
             "cpu_only": self.cpu_only,
+            "tasks": list(self.tasks),
         }
 
 

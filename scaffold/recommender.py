@@ -1,7 +1,7 @@
 """Rank the frameworks for a situation. Pure: a Profile and a Catalog in, a Recommendation out.
 
-Task fit decides first: a framework whose catalog entry says it cannot do the situation's task well
-(``recommend.unfit``) never ranks above one that can. Then the score: each framework starts at its
+Task fit decides first: a framework whose starter does not serve the situation's task (it is not in its
+catalog entry's ``recommend.tasks``) never ranks above one whose starter does. Then the score: each framework starts at its
 ``base``; every rule whose conditions all hold adds its score and contributes its sentence as a reason
 (positive) or a caution (negative). A left-out option matches no rule, so it weighs neither way. Each
 ranked framework also carries the smallest change of the situation that would change the answer,
@@ -62,18 +62,23 @@ def _matched(fw: Framework, answers: frozenset[tuple[str, str | None]]) -> list[
     return [rule for rule in fw.rules if answers.issuperset(rule.when)]
 
 
+def _fits(fw: Framework, profile: Profile) -> bool:
+    """The framework's starter serves the profile's task (every framework fits a profile without one)."""
+    return profile.task is None or profile.task in fw.tasks
+
+
 def _points(fw: Framework, matched: list[Rule]) -> float:
     return round(fw.base_score + sum(rule.score for rule in matched), 2)
 
 
 def _standing(profile: Profile, catalog: Catalog) -> list[tuple[bool, float, int, str]]:
-    """(unfit for the task, -score, catalog position, id) per framework, best first: the order :func:`_score`
+    """(not fit for the task, -score, catalog position, id) per framework, best first: the order :func:`_score`
     gives, without building its records (``rank`` asks this for every single change of the profile)."""
     answers = _answers(profile)
     standing = []
     for position, fid in enumerate(FRAMEWORK_IDS):
         fw = catalog.get(fid)
-        standing.append((profile.task in fw.unfit, -_points(fw, _matched(fw, answers)), position, fid))
+        standing.append((not _fits(fw, profile), -_points(fw, _matched(fw, answers)), position, fid))
     standing.sort()
     return standing
 
@@ -96,7 +101,7 @@ def _score(profile: Profile, catalog: Catalog) -> list[Ranked]:
             reasons=tuple(reasons) or (fw.summary,),
             cautions=tuple(dict.fromkeys([*cautions, *fw.cautions])),
             starter=fw.starter,
-            fits_task=profile.task not in fw.unfit,
+            fits_task=_fits(fw, profile),
             matched=tuple(strongest),
         ))
     order = {fid: i for i, fid in enumerate(FRAMEWORK_IDS)}
@@ -105,15 +110,16 @@ def _score(profile: Profile, catalog: Catalog) -> list[Ranked]:
 
 
 def _changes(profile: Profile) -> Iterator[tuple[int, tuple[tuple[str, str], ...], Profile]]:
-    """Every single change of ``profile``, with its kind: 0 a new answer to a question already answered,
-    1 an answer to a question left out, 2 one more need, 3 another task (a different problem, so last)."""
+    """Every single change of ``profile`` the person controls, with its kind: 0 a new answer to a question already
+    answered, 1 an answer to a question left out, 2 one more need. Never the task: that is the person's problem,
+    not a choice that would suit another framework."""
     for option, values in SITUATION.items():
-        if option == "need":
+        if option in ("need", "task"):
             continue
         current = getattr(profile, option)
         for value in values:
             if value != current:
-                kind = 3 if option == "task" else 0 if current is not None else 1
+                kind = 0 if current is not None else 1
                 yield kind, ((option, value),), replace(profile, **{option: value})
     for need in SITUATION["need"]:
         if need not in profile.needs:
@@ -134,12 +140,21 @@ def rank(profile: Profile, catalog: Catalog) -> Recommendation:
     for kind, change, changed in _changes(profile):
         after = _standing(changed, catalog)
         winner = after[0][3]
+        if winner == top:
+            continue
         margin = after[1][1] - after[0][1] if len(after) > 1 else 0.0  # the winner's lead
         key = (kind, -margin)
-        entry = Change(change, winner, catalog.get(winner).name)
-        slot = top if winner != top else None  # what changes the top pick's answer
-        for name in filter(None, (slot, winner if winner != top else None)):
-            if name not in best_change or key < best_change[name][0]:
-                best_change[name] = (key, entry)
-    out = [replace(r, would_change=best_change[r.framework][1]) if r.framework in best_change else r for r in ranking]
+        if winner not in best_change or key < best_change[winner][0]:
+            best_change[winner] = (key, Change(change, winner, catalog.get(winner).name))
+    # The top pick lists the closest change towards each other framework, closest first; its would_change is the
+    # closest of all. Each other framework carries the closest change that puts it first.
+    closest = tuple(change for _, change in sorted(best_change.values(), key=lambda kc: kc[0]))
+    out = []
+    for r in ranking:
+        if r.framework == top:
+            out.append(replace(r, would_change=closest[0] if closest else None, changes=closest))
+        elif r.framework in best_change:
+            out.append(replace(r, would_change=best_change[r.framework][1]))
+        else:
+            out.append(r)
     return Recommendation(profile=profile, ranking=tuple(out))

@@ -26,7 +26,7 @@ def _bar(score: float, low: float, high: float, length: int) -> str:
     return "#" * filled + "." * (length - filled)
 
 
-def recommendation_text(result: Recommendation, width: int = 80, *, explain: bool = False) -> str:
+def recommendation_text(result: Recommendation, width: int = 80, *, explain: bool = False, start: bool = True) -> str:
     """The recommendation as a person reads it: the top pick with its reasons, cautions and what would change
     it, then each other framework as one entry (name, score bar, its single strongest reason)."""
     width = max(width, _MIN_WIDTH)
@@ -36,21 +36,35 @@ def recommendation_text(result: Recommendation, width: int = 80, *, explain: boo
         lines += _wrap(reason, width, "  + ", "    ")
     for caution in best.cautions[:2]:
         lines += _wrap(caution, width, "  ! ", "    ")
-    if best.would_change:
-        lines += _wrap(f"What would change it: {best.would_change.text}", width, "  ", "    ")
-    lines += _wrap(f"Start: scaffold new NAME --framework {best.framework}", width, "  ", "    ")
+    if best.changes:
+        lines += _wrap("What would change it:", width, "  ", "    ")
+        for change in best.changes[:3]:
+            lines += _wrap(change.text, width, "    - ", "      ")
+    if start:  # the command to run next (not inside the guided path, whose next question is the framework)
+        task = f" --task {result.profile.task}" if result.profile.task and best.fits_task else ""
+        lines += _wrap(f"Start: scaffold new NAME --framework {best.framework}{task}", width, "  ", "    ")
     others = result.ranking[1:]
     if others:
         lines += ["", "Others:"]
-        high, low = max(r.score for r in result.ranking), min(r.score for r in result.ranking)
+        # A bar never rises down the ranking: among the frameworks that serve the task each shows at most the bar of
+        # the one above it, and one whose starter does not serve the task (ranked after them all) shows an empty bar.
+        shown, last = [], best.score
+        for r in result.ranking:
+            last = min(last, r.score)
+            shown.append(last)
+        fitting = [value for r, value in zip(result.ranking, shown, strict=True) if r.fits_task] or shown
+        high, low = max(fitting), min(fitting)
+        shown = [value if r.fits_task or not any(x.fits_task for x in result.ranking) else low
+                 for r, value in zip(result.ranking, shown, strict=True)]
         name_width = max(len(r.name) for r in others)
         bar_length = 10 if width >= 60 else 5
-        for i, r in enumerate(others, 2):
-            head = f"{i}. {r.name:<{name_width}} {_bar(r.score, low, high, bar_length)} "
+        for i, (r, value) in enumerate(zip(others, shown[1:], strict=True), 2):
+            head = f"{i}. {r.name:<{name_width}} {_bar(value, low, high, bar_length)} "
             if not r.fits_task:
                 task = result.profile.task or ""
-                why = next((rule.text for rule in r.matched if rule.when == (("task", task),)), "")
-                text = f"not for {task}: {why}"
+                why = next((rule.text for rule in r.matched if rule.when == (("task", task),) and rule.kind == "caution"),
+                           "")
+                text = f"not for {task}: {why or 'its starter does not serve this task'}"
             else:
                 text = r.reasons[0]
             indent = " " * min(len(head), 6)

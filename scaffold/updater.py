@@ -110,6 +110,19 @@ def read_record(project: Path) -> dict[str, Any]:
     return record
 
 
+def _task_of(record: Mapping[str, Any]) -> str:
+    """The task the project was generated for; a project made before tasks were recorded did its framework's first."""
+    task = record.get("task")
+    if task is None:
+        from .catalog import default_catalog
+
+        return default_catalog().framework(record["framework"]).tasks[0]
+    if not isinstance(task, str) or not task:
+        raise UsageError(f"{base_record.RECORD}: 'task' must be a non-empty string; regenerate the project or fix "
+                         "the record")
+    return task
+
+
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     if shutil.which("git") is None:
         return None
@@ -331,7 +344,8 @@ def update(
                                  framework_version=framework_version or old_answers.get("framework_version"),
                                  target=target or record["target"], platform=platform or record["platform"],
                                  python=python or record["python"], output_dir=render_dir,
-                                 options=new_options or None, profile=profile, answers=answers, machine=machine)
+                                 options=new_options or None, profile=profile, answers=answers, machine=machine,
+                                 task=_task_of(record))
             except TypeError as e:
                 raise UsageError(f"the recorded answers cannot be used: {e}") from None
             new_tree = Path(fresh.path)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from scaffold.catalog import default_catalog
 from scaffold.cli import app
 
 from .conftest import snapshot
@@ -61,7 +62,8 @@ def test_new_json_and_files(tmp_path):
                                  str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"path", "framework", "starter", "target", "platform", "python", "pins", "next_steps"}
+    assert set(data) == {"path", "framework", "starter", "task", "target", "platform", "python", "pins", "next_steps"}
+    assert data["task"] == "tabular-classification"  # the framework's first task
     assert data["path"] == str(tmp_path / "churn-model") and data["starter"] == "sklearn-pipeline"
     assert "pip install -r requirements.txt" in data["next_steps"]
 
@@ -126,6 +128,9 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, argv, message
     result = run(*argv, *(["--output-dir", str(tmp_path)] if argv[0] == "new" and len(argv) > 1 else []), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
+    if "--json" in argv:  # asked for JSON, the failure is JSON too
+        assert len(lines) == 1 and json.loads(lines[0])["exit_code"] == 2, result.stderr
+        lines = ["error: " + json.loads(lines[0])["error"]]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert snapshot(tmp_path) == before
@@ -157,6 +162,12 @@ def test_frameworks_and_detect_json():
     assert sk["starter"] == "sklearn-pipeline" and "1.9.1" in sk["versions"]
     machine = json.loads(runner.invoke(app, ["detect", "--json"]).stdout)
     assert {"platform", "python", "accelerator", "accelerator_version"} <= set(machine)
+    # The download sizes the text shows, for each framework that runs on a local GPU (the catalog says which).
+    local = [fid for fid, fw in default_catalog().frameworks.items() if not (fw.cpu_only or fw.remote_accelerator)]
+    assert list(machine["downloads"]) == local and all(b["target"] for s in machine["downloads"].values() for b in s)
+    text = runner.invoke(app, ["detect"]).stdout
+    assert "accelerator_version:" not in text or machine["accelerator_version"]  # no empty line for a missing fact
+    assert all(f"download ({fid}): " in text for fid in local)
 
 
 def test_stdin_not_a_terminal_never_prompts(tmp_path):
@@ -175,12 +186,13 @@ def test_an_empty_output_dir_is_an_error(tmp_path):
 def test_identifiers_are_matched_whatever_their_case(tmp_path):
     """The rule (README): framework, target, platform, starter options and situation values ignore case."""
     result = run("new", "Demo", "-f", "PyTorch", "-t", "CPU", "--platform", "Linux-x86_64", "--python", "3.12",
-                 "--task", "Images", "--json", "-o", str(tmp_path))
+                 "--task", "Tabular-Classification", "--json", "-o", str(tmp_path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["framework"], data["target"], data["platform"]) == ("pytorch", "cpu", "linux-x86_64")
     record = json.loads((tmp_path / "demo" / ".scaffold.json").read_text())
-    assert record["framework"] == "pytorch" and record["answers"]["situation"] == {"task": "images"}
+    assert record["framework"] == "pytorch" and record["answers"]["situation"] == {"task": "tabular-classification"}
+    assert record["task"] == "tabular-classification"
 
 
 def test_a_short_framework_version_says_what_it_matched(tmp_path):

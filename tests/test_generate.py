@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from scaffold import DestinationError, GenerationError, generate
 from scaffold.catalog import default_catalog
-from scaffold.models import PYTHONS
+from scaffold.models import PYTHONS, SITUATION
 from scaffold.targets import PLATFORMS
 
 from .conftest import ROOT, snapshot
@@ -425,7 +426,71 @@ def test_the_record_is_built_from_the_pins_and_the_answers(tmp_path):
     written = json.loads((Path(project.path) / ".scaffold.json").read_text())
     pins = resolve_pins("keras", target="cpu", platform="linux-x86_64", python="3.12", options={"backend": "jax"})
     expected = build_record(fw=default_catalog().get("keras"), pins=pins, name="Demo", package="demo",
-                            answers=written["answers"])
+                            task="tabular-classification", answers=written["answers"])
     assert {k: v for k, v in written.items() if k != "base"} == json.loads(json.dumps(expected))
     assert set(written["base"]) == {"store", "sha256"} and written["options"] == {"backend": "jax"}
     assert written["pins"]["jax"] and written["answers"]["framework"] == "keras"
+
+
+def test_a_task_lays_its_family_and_its_own_files_over_the_starter(tmp_path, monkeypatch):
+    """_base, the starter, tasks/<family>/, tasks/<task>/: a later layer wins file by file, in a real render and in
+    the dry run alike; a task without a layer of its own gets the starter's files."""
+    root = tmp_path / "templates"
+    slug = "{{cookiecutter.project_slug}}"
+    for layer, files in {
+        "_base": {"README.md": "{% include 'readme_about.md' %} {{ cookiecutter.task }}/{{ cookiecutter.task_family }}",
+                  "shared.txt": "base"},
+        "sklearn-pipeline": {"model.txt": "starter", "data.txt": "starter"},
+        "sklearn-pipeline/tasks/tabular": {"model.txt": "tabular", "family.txt": "family"},
+        "sklearn-pipeline/tasks/tabular-regression": {"data.txt": "regression"},
+    }.items():
+        for name, text in files.items():
+            f = root / layer / slug / name
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(text)
+    for layer, about in (("sklearn-pipeline", "starter"), ("sklearn-pipeline/tasks/tabular-regression", "regression")):
+        (root / layer / "partials").mkdir(parents=True)
+        (root / layer / "partials" / "readme_about.md").write_text(about)
+    (root / "sklearn-pipeline" / "cookiecutter.json").write_text("{}")
+    monkeypatch.setattr("scaffold.generator.templates_dir", lambda: root)
+
+    def files(task, where):
+        project = Path(generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / where, task=task).path)
+        return {p.name: p.read_text() for p in project.iterdir() if p.is_file() and p.suffix in (".txt", ".md")}
+
+    assert files("tabular-regression", "r") == {"README.md": "regression tabular-regression/tabular", "shared.txt": "base",
+                                                "model.txt": "tabular", "family.txt": "family", "data.txt": "regression"}
+    assert files("tabular-classification", "c") == {
+        "README.md": "starter tabular-classification/tabular", "shared.txt": "base", "model.txt": "tabular",
+        "family.txt": "family", "data.txt": "starter"}
+    listed = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "d", task="tabular-regression",
+                      dry_run=True).files
+    assert {"family.txt", "data.txt", "model.txt", "shared.txt", "README.md"} <= set(listed)
+    assert not (tmp_path / "d").exists()
+
+
+def test_the_task_is_recorded_and_a_task_the_starter_does_not_serve_is_refused(tmp_path):
+    from scaffold import UsageError, frameworks
+
+    project = generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path, task="Tabular-Regression")
+    record = json.loads((Path(project.path) / ".scaffold.json").read_text())
+    assert project.task == record["task"] == record["answers"]["task"] == "tabular-regression"
+    served = {f.id: f.tasks for f in frameworks()}
+    assert served == {fid: fw.tasks for fid, fw in default_catalog().frameworks.items()}
+    for fid, tasks in served.items():
+        assert generate("Demo", framework=fid, target="cpu", output_dir=tmp_path / fid, dry_run=True).task == tasks[0]
+        for task in SITUATION["task"]:
+            if task in tasks:
+                continue
+            able = [f for f, ts in served.items() if task in ts]
+            expected = (f"frameworks whose starter does: {', '.join(able)}" if able else
+                        f"no starter serves the task '{task}' yet")
+            with pytest.raises(UsageError, match=re.escape(expected)):
+                generate("Demo", framework=fid, target="cpu", output_dir=tmp_path / "refused", task=task)
+    with pytest.raises(UsageError, match="--task 'nope' is not one of: tabular-classification"):
+        generate("Demo", framework="sklearn", target="cpu", output_dir=tmp_path / "refused", task="nope")
+    assert not (tmp_path / "refused").exists()
+    # Without a framework the recommendation is for the task, and the project does it.
+    chosen = generate("Demo", target="cpu", output_dir=tmp_path / "picked", task="images", dry_run=True)
+    assert chosen.task == "images" and "images" in served[chosen.framework]
+    assert chosen.recommendation.profile.task == "images"

@@ -84,7 +84,7 @@ def test_full_guided_run_records_the_situation(tmp_path: Path) -> None:
     child.expect(r"Use scikit-learn \(sklearn\)")  # the recommendation, shown before the framework question
     _ask(child, "Framework", "")  # Enter: the recommended one
     child.expect("Proposed target: ")
-    _ask(child, "Target", "cpu")
+    child.expect(r"Target: cpu \(the only one here\)")  # scikit-learn pins for the CPU only: stated, not asked
     child.expect("Summary:")
     _ask(child, "Go on", "y")
     _ask(child, "Set up", "no")
@@ -110,7 +110,7 @@ def test_a_bad_answer_is_refused_with_the_reason_and_asked_again(tmp_path: Path)
     _ask(child, "Math", "SOLID")  # a name, in any case
     for label in QUESTIONS[2:]:
         _ask(child, label, "")
-    _ask(child, "Framework", "1")
+    _ask(child, "Framework", "tensorflow")  # one with several targets here
     child.expect("Proposed target")
     _ask(child, "Target", "rocm-0.1")
     child.expect("rocm-0.1")  # refused with the resolver's own reason
@@ -139,7 +139,8 @@ def test_ctrl_c_or_d_at_a_question_ends_in_one_line_and_writes_nothing(tmp_path:
             child.expect(_prompt(label))
             child.send(key)
             break
-        _ask(child, label, "Quit Test" if label == "Project name" else "")
+        # (TensorFlow: a framework with several targets here, so the target is asked)
+        _ask(child, label, {"Project name": "Quit Test", "Framework": "tensorflow"}.get(label, ""))
     assert _finish(child) == code
     shown = child.logfile_read.text
     after = [line for line in shown[shown.rindex(f" {stop_at}"):].splitlines()[1:] if line.strip()]
@@ -170,7 +171,8 @@ def test_no_input_never_prompts_and_needs_the_name(tmp_path: Path) -> None:
     assert child.logfile_read.text.strip().splitlines() == [
         "error: missing the project NAME: scaffold new NAME [options] (at a terminal, without --no-input, it is asked)"]
     child = _spawn(tmp_path, "--json", "-o", str(tmp_path / "out"))
-    assert _finish(child) == 2 and child.logfile_read.text.startswith("error: missing the project NAME")
+    assert _finish(child) == 2  # with --json the one line is JSON
+    assert json.loads(child.logfile_read.text)["error"].startswith("missing the project NAME")
     child = _spawn(tmp_path, "Quiet", "--no-input", "--dry-run", "-o", str(tmp_path / "out"))
     assert _finish(child) == 0
     assert "?" not in child.logfile_read.text.split("Would write")[0]
@@ -229,12 +231,13 @@ def test_completion_offers_the_contract_identifiers(tmp_path: Path) -> None:
 def test_the_case_rule_identifiers_in_any_case_mean_the_lowercase_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, "-m", "scaffold", "new", "Case Demo", "--framework", "Keras", "--target",
-                             "CPU", "--backend", "Torch", "--task", "Images", "--need", "Custom-Layers", "--no-input",
+                             "CPU", "--backend", "Torch", "--task", "Tabular-Classification", "--need", "Custom-Layers", "--no-input",
                              "-o", str(out)], capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     assert result.returncode == 0, result.stderr
     record = json.loads((out / "case-demo" / ".scaffold.json").read_text())
     assert (record["framework"], record["target"], record["answers"]["backend"]) == ("keras", "cpu", "torch")
-    assert record["answers"]["situation"] == {"task": "images", "need": ["custom-layers"]}
+    assert record["task"] == "tabular-classification"
+    assert record["answers"]["situation"] == {"task": "tabular-classification", "need": ["custom-layers"]}
     bad = subprocess.run([sys.executable, "-m", "scaffold", "recommend", "--Task", "images"], capture_output=True,
                          text=True, env=_env(tmp_path), timeout=60)
     assert bad.returncode == 2  # option names are exact; only the values are identifiers
@@ -251,13 +254,29 @@ def test_tab_completes_a_name_at_the_question(tmp_path: Path) -> None:
     for label in QUESTIONS[3:]:
         _ask(child, label, "")
     _ask(child, "Framework", "")
-    _ask(child, "Target", "cpu")
+    child.expect(r"Target: cpu \(the only one here\)")
     _ask(child, "Go on", "no")
-    assert _finish(child) == 1
+    assert _finish(child) == 0  # declining is an answer, not a failure
     shown = child.logfile_read.text
     assert "situation:  experience beginner, math weak, task tabular-classification" in shown
-    assert shown.rstrip().endswith("failed: not generated (answered no); nothing was written")
-    assert not (tmp_path / "o").exists()
+    assert shown.rstrip().endswith("Not generated (answered no); nothing was written.")
+    assert "failed" not in shown and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("answer", ["9", "6, 9", "Skip"])
+def test_skip_by_its_number_at_the_multi_select_means_no_need(tmp_path: Path, answer: str) -> None:
+    """The number shown beside `skip` is skip, alone or with others: the answers so far are kept, never an error."""
+    child = _spawn(tmp_path, "Skipper", "--dry-run", "--experience", "beginner", "--math", "weak", "--task",
+                   "tabular-classification", "--data-size", "small", "--infra", "laptop", "--time-frame", "days",
+                   "--goal", "learning", "-o", str(tmp_path / "o"))
+    child.expect(r"\b9\. skip")
+    _ask(child, "Need", answer)
+    _ask(child, "Framework", "")
+    child.expect(r"Target: cpu \(the only one here\)")
+    _ask(child, "Go on", "no")
+    assert _finish(child) == 0, child.logfile_read.text
+    shown = child.logfile_read.text
+    assert "not allowed" not in shown and "need" not in shown.split("Summary:")[1].split("Go on")[0]
 
 
 def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path) -> None:
@@ -273,6 +292,7 @@ def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path
     child.expect("exists and is not empty")
     child.send("\x15")
     child.sendline("Fresh")
+    _ask(child, "Task", "")  # Enter: the starter's first task
     _ask(child, "Go on", "")
     _ask(child, "Set up", "")  # Enter: yes
     # Offline with an empty uv cache the install cannot succeed: the step is named, the project kept.
@@ -285,3 +305,25 @@ def test_a_taken_folder_re_asks_the_name_and_yes_to_setup_runs_it(tmp_path: Path
                               "--dry-run", "-f", "sklearn", "-t", "cpu"], capture_output=True, text=True, env=env,
                              timeout=60)
     assert refused.returncode == 2 and "exists and is not empty" in refused.stderr
+
+
+def test_a_name_new_would_refuse_is_refused_at_its_question_and_asked_again(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, "--framework", "pytorch", "--target", "cpu", "--dry-run", "-o", str(tmp_path / "out"))
+    _ask(child, "Project name", "numpy")
+    child.expect(r"a package the project installs")  # under the prompt, before any other question
+    child.send("\x15")
+    child.sendline("Fine Name")
+    _ask(child, "Go on", "")
+    assert _finish(child) == 0, child.logfile_read.text
+    shown = child.logfile_read.text
+    assert "Would write" in shown and "fine-name" in shown and "Summary:" in shown.split("numpy")[-1]
+
+
+def test_only_targets_this_platform_can_have_are_offered(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, "Torch Thing", "--framework", "pytorch", "--dry-run", "-o", str(tmp_path / "out"))
+    child.expect(_prompt("Target"))
+    listing = child.before.split("Target: the hardware the pins are for")[-1]
+    assert "cuda" in listing and "mps" not in listing  # Apple's GPU is not a target a Linux machine can have
+    child.sendline("cpu")
+    _ask(child, "Go on", "")
+    assert _finish(child) == 0, child.logfile_read.text

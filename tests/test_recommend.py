@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scaffold import UsageError, recommend
+from scaffold.catalog import default_catalog
 from scaffold.models import FRAMEWORK_IDS, SITUATION, Profile
 from scaffold.recommender import make_profile, rank
 
@@ -44,11 +45,24 @@ SITUATIONS = [
 ]
 
 
+def assert_winner(result, winner, catalog):
+    """The article's pick is first, once its starter serves the situation's task.
+
+    A framework counts as fitting a task exactly when its starter serves it (``recommend.tasks``), so a claim
+    about a task whose starter is still to come waits for it (computed from the catalog, never listed here):
+    the case runs for real as soon as the catalog lists the task for that framework.
+    """
+    task = result.profile.task
+    if task is not None and task not in catalog.get(winner).tasks:
+        pytest.xfail(f"the {winner} starter does not serve {task} yet")
+    assert result.best.framework == winner, [(r.framework, r.score, r.fits_task) for r in result.ranking]
+
+
 @pytest.mark.parametrize(("situation", "winner", "claim"), SITUATIONS, ids=[s[2] for s in SITUATIONS])
-def test_situation_from_the_article(situation, winner, claim):
+def test_situation_from_the_article(situation, winner, claim, catalog):
     # the parameters are shared by every run of the test: read them, never change them
     result = recommend(needs=situation.get("needs", ()), **{k: v for k, v in situation.items() if k != "needs"})
-    assert result.best.framework == winner, [(r.framework, r.score) for r in result.ranking]
+    assert_winner(result, winner, catalog)
     assert result.best.reasons  # a winner always says why
 
 
@@ -177,13 +191,18 @@ MORE_SITUATIONS = [
      "large text in production"),
     (dict(task="images", data_size="big-data"), "tensorflow", "big image data: a deep-learning framework, not Spark"),
     (dict(task="clustering", data_size="big-data", infra="spark-cluster"), "spark", "clustering a warehouse"),
+    # An expert gives this advice in 2026 (docs/FRAMEWORKS.md, "What changed since the article"): task fit first.
+    (dict(experience="expert", math="solid", task="tabular-classification", data_size="large", infra="gpu",
+          time_frame="weeks", goal="prototype"), "sklearn", "a Kaggler's table: gradient-boosted trees, GPU or not"),
+    (dict(), "sklearn", "nothing known: more than enough for most scenarios"),
+    (dict(task="text", goal="production", infra="gpu"), "pytorch", "text in 2026: Transformers v5 is PyTorch-only"),
 ]
 
 
 @pytest.mark.parametrize(("situation", "winner", "claim"), MORE_SITUATIONS, ids=[s[2] for s in MORE_SITUATIONS])
-def test_held_out_situation(situation, winner, claim):
+def test_held_out_situation(situation, winner, claim, catalog):
     result = recommend(needs=situation.get("needs", ()), **{k: v for k, v in situation.items() if k != "needs"})
-    assert result.best.framework == winner, [(r.framework, r.score, r.fits_task) for r in result.ranking]
+    assert_winner(result, winner, catalog)
 
 
 @pytest.mark.parametrize("task", SITUATION["task"])
@@ -194,9 +213,13 @@ def test_a_framework_unfit_for_the_task_never_ranks_above_one_that_is_fit(task, 
         assert fits == sorted(fits, reverse=True), (task, fits)
 
 
-def test_task_fit_is_data_with_its_caution(catalog):
-    assert catalog.get("sklearn").unfit == {"images", "text", "video"}
-    assert {"clustering", "dimensionality-reduction"} <= catalog.get("tensorflow").unfit
+def test_task_fit_is_the_tasks_the_starter_serves(catalog):
+    for fid in FRAMEWORK_IDS:
+        tasks = catalog.get(fid).tasks
+        assert tasks and set(tasks) <= set(SITUATION["task"])
+        for task in SITUATION["task"]:
+            ranked = next(r for r in recommend(task=task).ranking if r.framework == fid)
+            assert ranked.fits_task == (task in tasks), (fid, task)
     sk = next(r for r in recommend(task="images").ranking if r.framework == "sklearn")
     assert not sk.fits_task and any("Not for deep learning" in c for c in sk.cautions)
 
@@ -224,10 +247,12 @@ def test_big_data_is_what_turns_a_small_table_into_spark(catalog):
 
 
 def test_json_carries_what_would_change_and_the_rules():
-    data = recommend(task="images", experience="beginner").as_dict()
+    data = recommend(task="tabular-classification", experience="beginner").as_dict()
     top = data["ranking"][0]
     assert top["what_would_change"]["framework"] != top["framework"]
     assert set(top["what_would_change"]) == {"set", "framework", "text"}
+    assert top["changes"][0] == top["what_would_change"] and len({c["framework"] for c in top["changes"]}) == len(
+        top["changes"])
     assert all({"when", "score", "text", "source"} <= set(rule) for rule in top["rules"])
 
 
@@ -261,3 +286,31 @@ def test_explain_prints_every_matched_rule_with_its_weight_and_source(catalog):
     for r in result.ranking:
         for rule in r.matched:
             assert f"{rule.score:+g} {rule.text} [{rule.source}]" in text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.fixed_dictionaries({}, optional={o: st.sampled_from(v) for o, v in SITUATION.items() if o != "need"}),
+       st.sets(st.sampled_from(SITUATION["need"]), max_size=2))
+def test_what_would_change_it_never_sets_the_task_and_the_bars_never_rise(answers, needs):
+    import re
+
+    from scaffold.render_text import recommendation_text
+
+    result = rank(Profile(**answers, needs=frozenset(needs)), default_catalog())
+    for r in result.ranking:
+        for change in (r.would_change, *r.changes):
+            assert change is None or all(option != "task" for option, _ in change.set), change
+    best = result.best
+    assert [c.framework for c in best.changes] == list(dict.fromkeys(c.framework for c in best.changes))
+    assert best.framework not in {c.framework for c in best.changes}
+    bars = [m.group(1).count("#") for m in re.finditer(r"^\d\. .*? ([#.]{10})( |$)", recommendation_text(result, 100),
+                                                            re.M)]
+    assert len(bars) == len(result.ranking) - 1 and bars == sorted(bars, reverse=True), bars
+
+
+def test_the_start_line_names_the_task_and_the_wizard_prints_none():
+    from scaffold.render_text import recommendation_text
+
+    result = recommend(task="tabular-regression", experience="beginner")
+    assert "Start: scaffold new NAME --framework sklearn --task tabular-regression" in recommendation_text(result)
+    assert "Start:" not in recommendation_text(result, start=False)

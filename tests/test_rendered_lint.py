@@ -32,7 +32,7 @@ import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -64,11 +64,12 @@ class Case:
     platform: str
     python: str
     options: tuple[tuple[str, str], ...]
+    task: str
 
     @property
     def label(self) -> str:
         opts = ",".join(f"{k}={v}" for k, v in self.options)
-        return f"{self.starter}/{self.target}/{self.platform}/py{self.python}" + (f"/{opts}" if opts else "")
+        return f"{self.starter}[{self.task}]/{self.target}/{self.platform}/py{self.python}" + (f"/{opts}" if opts else "")
 
 
 def _version_key(python: str) -> tuple[int, ...]:
@@ -76,7 +77,8 @@ def _version_key(python: str) -> tuple[int, ...]:
 
 
 def claimed_cases() -> list[Case]:
-    """One case per distinct (starter, accelerator, options, platform family), at its oldest and newest Python."""
+    """One case per distinct (starter, accelerator, options, platform family), at its oldest and newest Python,
+    for the framework's default task; at the newest, for each of its other tasks too."""
     groups: dict[tuple, list[Case]] = defaultdict(list)
     for fw in default_catalog().frameworks.values():
         names = sorted(fw.options)
@@ -92,12 +94,14 @@ def claimed_cases() -> list[Case]:
                             opts = tuple(sorted(options.items()))
                             key = (fw.starter, variant.accelerator, opts, platform.split("-")[0])
                             groups[key].append(Case(fw.starter, fw.id, release.version, variant.target, platform,
-                                                    python, opts))
+                                                    python, opts, fw.tasks[0]))
     cases: dict[Case, None] = {}
-    for members in groups.values():
+    tasks = {fw.starter: fw.tasks for fw in default_catalog().frameworks.values()}
+    for (starter, *_), members in groups.items():
         members.sort(key=lambda c: _version_key(c.python))
         cases.setdefault(members[0], None)
-        cases.setdefault(members[-1], None)
+        for task in tasks[starter]:
+            cases.setdefault(replace(members[-1], task=task), None)
     return list(cases)
 
 
@@ -137,7 +141,7 @@ def rendered(tmp_path_factory) -> Rendered:
         turn[case.starter] += 1
         project = scaffold.generate(name, framework=case.framework, framework_version=case.framework_version,
                                     target=case.target, platform=case.platform, python=case.python,
-                                    options=dict(case.options), output_dir=base / f"{i:03d}")
+                                    options=dict(case.options), task=case.task, output_dir=base / f"{i:03d}")
         projects[Path(project.path).resolve()] = case
     return Rendered(projects)
 
@@ -280,6 +284,7 @@ def test_every_starter_option_and_accelerator_is_rendered():
         mine = [c for c in cases if c.framework == fw.id]
         for name, option in fw.options.items():
             assert {dict(c.options)[name] for c in mine} == set(option.choices), (fw.id, name)
+        assert {c.task for c in mine} == set(fw.tasks), fw.id
         claimed = {(v.accelerator, p.split("-")[0], py) for r in fw.releases for v in r.variants
                    for p in v.platforms for py in (v.python or r.python)}
         assert {c.target.split("-")[0] for c in mine} == {a for a, _, _ in claimed}, fw.id

@@ -177,16 +177,18 @@ def prove_starter(
     extra: Callable[[Proof], None] | None = None,
     check_env: Mapping[str, str] | None = None,
     pool: VenvPool | None = None,
+    task: str | None = None,
 ) -> Proof:
     """Generate ``framework``'s starter and prove it installs, trains and passes its own tests.
 
     ``env`` adds variables to every step (e.g. ``PIP_RETRIES=0`` where an index is unreachable);
     ``extra`` runs more checks (torchrun, a Spark cluster, ...) with the installed project;
     ``check_env`` adds variables to the project's ``check`` step (e.g. dummy AWS credentials);
-    ``pool`` lets a project share the venv of an earlier one with the same pins (see :func:`install_project`).
+    ``pool`` lets a project share the venv of an earlier one with the same pins (see :func:`install_project`);
+    ``task`` is the task the project is generated for (default: the framework's first).
     """
     project = scaffold.generate(name, framework=framework, target=target, framework_version=framework_version,
-                                options=options, output_dir=tmp_path, python=f"{sys.version_info[0]}.{sys.version_info[1]}")
+                                options=options, output_dir=tmp_path, task=task, python=f"{sys.version_info[0]}.{sys.version_info[1]}")
     path = Path(project.path)
     check_project(path)
     proof = install_project(tmp_path, project, env=env, pool=pool)

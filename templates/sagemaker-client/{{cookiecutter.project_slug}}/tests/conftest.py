@@ -202,7 +202,8 @@ def write_config(folder: Path, **settings: object) -> Path:
     """A copy of the project's sagemaker.toml in ``folder`` for one test.
 
     Account settings you fill in (role, bucket, region, endpoint) are reset, and the table is
-    the bundled one, so the tests pass the same before and after you configure the project;
+    the bundled wine classification (in a regression project too), so the tests pass the same
+    before and after you configure the project;
     ``settings`` replaces any ``key = value`` line by key.
     """
     settings = {
@@ -213,6 +214,9 @@ def write_config(folder: Path, **settings: object) -> Path:
         "max_attempts": 2,
         "target": "cultivar",
         "path": str(PROJECT / "data" / "wine.csv"),
+        "task": "classification",
+        "drop": [],
+        "problem_type": "MulticlassClassification",
         **settings,
     }
     out = []

@@ -86,7 +86,7 @@ def test_command_line_overrides_the_settings_and_the_split_is_stratified(tmp_pat
     args = ["train", "--model-dir", str(model), "--seed", "3", "--test-size", "0.3", "--C", "0.5"]
     assert run(config, *args) == 0
     schema = json.loads((model / entry_point.SCHEMA_FILE).read_text())
-    assert schema["hyperparameters"] == {"C": 0.5, "test_size": 0.3, "seed": 3}
+    assert schema["hyperparameters"] == {"C": 0.5, "class_weight": "balanced", "test_size": 0.3, "seed": 3}
     labels = [row["cultivar"] for row in read_rows(DATA)]
     held_out = [labels[i] for i in schema["heldout_ids"]]
     for label in set(labels):  # each class keeps its share of the rows on the held-out side
@@ -199,7 +199,7 @@ def _bad_tables(tmp: Path) -> list[tuple[str, Path, str]]:
     lonely = [*[row for row in rows if row["cultivar"] != "2"], next(row for row in rows if row["cultivar"] == "2")]
     with_inf = [dict(row) for row in rows]
     with_inf[5]["ash"] = "inf"
-    text_column = [dict(row, hue="pale") for row in rows]
+    decimal_target = [dict(row, cultivar=f"{i % 7}.5") for i, row in enumerate(rows)]
     no_label = [dict(row) for row in rows]
     no_label[3]["cultivar"] = ""
     (tmp / "empty.csv").write_bytes(b"")
@@ -216,7 +216,7 @@ def _bad_tables(tmp: Path) -> list[tuple[str, Path, str]]:
         ("a class of one row", write_rows(tmp / "lonely.csv", lonely), "classes with a single row"),
         ("too few rows", write_rows(tmp / "few.csv", rows[:2] + rows[59:61] + rows[130:132]), "too few"),
         ("infinity", write_rows(tmp / "inf.csv", with_inf), "infinite value"),
-        ("text feature", write_rows(tmp / "text.csv", text_column), "numeric feature columns only"),
+        ("decimal target", write_rows(tmp / "decimal.csv", decimal_target), "--task tabular-regression"),
         ("missing label", write_rows(tmp / "nolabel.csv", no_label), "have no 'cultivar' label"),
     ]
 
@@ -266,7 +266,8 @@ def test_serving_functions_answer_csv_with_json(tmp_path: Path) -> None:
     data = entry_point.input_fn(rows.encode(), "text/csv")
     body, content_type = entry_point.output_fn(entry_point.predict_fn(data, bundle), "application/json")
     assert content_type == "application/json"
-    assert json.loads(body)["predictions"] == bundle["model"].predict(data).tolist()
+    labels = [row["cultivar"] for row in read_rows(DATA)[:4]]
+    assert json.loads(body)["predictions"] == labels
     with pytest.raises(ValueError, match="13 values"):
         entry_point.predict_fn(data[:, :5], bundle)
     with pytest.raises(ValueError, match="text/csv"):
@@ -345,7 +346,10 @@ def test_more_training_instances_are_refused_as_they_would_not_help(
     ("settings", "message"),
     [
         ({"problem_type": "Multiclass"}, "automl.problem_type must be one of"),
-        ({"problem_type": "Regression", "objective": "F1"}, "'F1' does not fit Regression"),
+        ({"task": "regression", "problem_type": "Regression", "objective": "F1"}, "'F1' does not fit Regression"),
+        ({"problem_type": "Regression"}, "'Regression' does not fit data.task 'classification'"),
+        ({"task": "forecast"}, "data.task must be one of classification, regression"),
+        ({"class_weight": "heavy"}, "class_weight must be"),
         ({"problem_type": "", "objective": "Accuracy"}, "both or neither"),
         ({"test_size": 1.5}, "test_size must be between 0 and 1"),
         ({"seed": "zero"}, "seed must be int"),
@@ -356,3 +360,106 @@ def test_config_values_that_cannot_work_exit_2(
 ) -> None:
     assert run(write_config(tmp_path, **settings), "train", "--model-dir", str(tmp_path / "m")) == 2
     assert message in one_error_line(capsys)
+
+
+def _mixed_rows(count: int, seed: int = 7) -> list[dict[str, str]]:
+    """A table as people bring them: an id, numbers with gaps, text categories with gaps, a date."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(count):
+        size = rng.uniform(0, 10)
+        colour = rng.choice(["red", "green", "blue"])
+        day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        score = size + {"red": 4, "green": 0, "blue": -4}[colour] + rng.gauss(0, 1)
+        rows.append(
+            {
+                "id": str(1000 + i),
+                "size": "" if i % 17 == 0 else f"{size:.2f}",
+                "colour": "" if i % 23 == 0 else colour,
+                "bought": day,
+                "label": "high" if score > 5 else "low",
+                "score": f"{score:.3f}",
+            }
+        )
+    return rows
+
+
+def test_raw_table_with_categories_dates_gaps_and_an_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Statistics come from the training rows and live in the model: predict takes the raw table."""
+    rows = _mixed_rows(300)
+    table = write_rows(tmp_path / "mixed.csv", rows, ["id", "size", "colour", "bought", "label"])
+    config, model = write_config(tmp_path), tmp_path / "model"
+    args = ["train", "--data", str(table), "--target", "label", "--model-dir", str(model)]
+    assert run(config, *args) == 0
+    assert "column 'id' looks like a row id" in capsys.readouterr().err
+    assert run(config, *args, "--drop", "id") == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["accuracy"] >= 0.85, metrics
+    assert metrics["f1_macro"] >= 0.8, metrics
+    schema = json.loads((model / entry_point.SCHEMA_FILE).read_text())
+    assert schema["feature_types"] == {"size": "number", "colour": "category", "bought": "date"}
+    assert schema["drop"] == ["id"]
+    assert schema["categories"] == {"colour": ["blue", "green", "red"]}
+
+    # New rows: a colour never seen, the id column and no label; the id comes through predict.
+    fresh = [dict(row, colour="purple") if i < 5 else row for i, row in enumerate(_mixed_rows(40, seed=8))]
+    features = write_rows(tmp_path / "fresh.csv", fresh, ["id", "size", "colour", "bought"])
+    out = tmp_path / "predictions.csv"
+    capsys.readouterr()
+    assert run(config, "predict", "--data", str(features), "--output", str(out), "--model-dir", str(model)) == 0
+    assert "column 'colour': 5 row(s) hold categories never seen in training (e.g. 'purple')" in capsys.readouterr().err
+    predicted = read_rows(out)
+    assert [row["id"] for row in predicted] == [row["id"] for row in fresh]
+    assert {"prediction", "proba_high", "proba_low"} <= set(predicted[0])
+    words = write_rows(tmp_path / "words.csv", [dict(row, size="big") for row in fresh], ["size", "colour", "bought"])
+    assert run(config, "predict", "--data", str(words), "--output", str(out), "--model-dir", str(model)) == 2
+    assert "column 'size' holds numbers in the model's training data but none here" in one_error_line(capsys)
+    labelled = write_rows(tmp_path / "labelled.csv", fresh, ["id", "size", "colour", "bought", "label"])
+    assert run(config, "evaluate", "--data", str(labelled), "--model-dir", str(model)) == 0
+    assert json.loads((tmp_path / "metrics.json").read_text())["values_unseen"] == 5
+    capsys.readouterr()
+
+
+def test_regression_on_the_same_table(tmp_path: Path) -> None:
+    rows = _mixed_rows(300)
+    table = write_rows(tmp_path / "mixed.csv", rows, ["id", "size", "colour", "bought", "score"])
+    config, model = write_config(tmp_path), tmp_path / "model"
+    args = ["--data", str(table), "--target", "score", "--task", "regression", "--drop", "id"]
+    assert run(config, "train", *args, "--model-dir", str(model)) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["r2"] >= 0.8, metrics
+    assert {"rmse", "mae"} <= set(metrics)
+    out = tmp_path / "predictions.csv"
+    assert run(config, "predict", "--data", str(table), "--output", str(out), "--model-dir", str(model)) == 0
+    predicted = read_rows(out)
+    assert list(predicted[0]) == ["id", "size", "colour", "bought", "score", "prediction"]
+    float(predicted[0]["prediction"])
+
+
+def test_what_real_tables_bring_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path)
+    rows = read_rows(DATA)
+    header = list(rows[0])
+    huge = [dict(row) for row in rows]
+    huge[2]["proline"] = "9" * 400
+    words = [dict(row, cultivar="x" if i % 2 else "y") for i, row in enumerate(rows)]
+    text_target = write_rows(tmp_path / "text-target.csv", words)
+    (tmp_path / "duplicated.csv").write_text("ash,ash,cultivar\n1,2,x\n3,4,y\n")
+    os.mkfifo(tmp_path / "pipe.csv")
+    cases = [
+        (write_rows(tmp_path / "huge.csv", huge, header), [], "column 'proline' holds a number too large"),
+        (tmp_path / "duplicated.csv", [], "column names appear more than once: ash"),
+        (tmp_path / "pipe.csv", [], "not a regular file"),
+        (text_target, ["--task", "regression"], "regression needs numbers"),
+        (DATA, ["--drop", "colour"], "--drop names column(s) colour"),
+    ]
+    for path, extra, message in cases:
+        assert run(config, "train", "--data", str(path), *extra, "--model-dir", str(tmp_path / "m")) == 2, message
+        assert message in one_error_line(capsys)
+    many = [dict(row, cultivar=str(i % 30)) for i, row in enumerate(rows)]
+    many_classes = write_rows(tmp_path / "many.csv", many)
+    args = ["train", "--data", str(many_classes), "--test-size", "0.5", "--model-dir", str(tmp_path / "m")]
+    assert run(config, *args) == 0
+    assert "target 'cultivar' has 30 distinct integer values" in capsys.readouterr().err

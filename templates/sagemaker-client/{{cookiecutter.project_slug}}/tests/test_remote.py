@@ -68,13 +68,13 @@ def test_each_upload_gets_a_fresh_prefix_and_training_reads_only_the_last(
 def test_upload_refuses_a_table_the_script_cannot_train_on(
     moto: str, bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bad = tmp_path / "text.csv"
-    bad.write_text("colour,cultivar\nred,x\nwhite,y\n")
+    bad = tmp_path / "one-class.csv"
+    bad.write_text("colour,cultivar\nred,x\nwhite,x\n")
     config = write_config(tmp_path, role_arn=ROLE, bucket=bucket, endpoint_url=moto, path=str(bad))
     assert run(config, "upload") == 2
     assert client("s3", moto).list_objects_v2(Bucket=bucket)["KeyCount"] == 0
-    assert "numeric feature columns only" in capsys.readouterr().err
-    # Autopilot encodes text columns itself, so automl takes the same table.
+    assert "single class" in capsys.readouterr().err
+    # automl checks only the table and its target column (Autopilot has its own checks), so it takes it.
     assert run(config, "automl") == 0
     assert len(client("sagemaker", moto).list_auto_ml_jobs()["AutoMLJobSummaries"]) == 1
 
@@ -108,6 +108,7 @@ def test_remote_train_runs_the_entry_point_in_the_regions_image(
     assert job["ResourceConfig"]["InstanceType"] == config.training_instance_type
     assert job["RoleArn"] == ROLE
     assert json.loads(job["HyperParameters"]["target"]) == "cultivar"
+    assert json.loads(job["HyperParameters"]["task"]) == "classification"
     # The script SageMaker will run is byte for byte the local one.
     code_uri = json.loads(job["HyperParameters"]["sagemaker_submit_directory"])
     key = code_uri.removeprefix(f"s3://{bucket}/")
@@ -294,7 +295,9 @@ def test_dry_run_prints_every_request_and_sends_nothing(
 
 @pytest.mark.parametrize("problem_type", [*AUTOML_OBJECTIVES, ""])
 def test_automl_sends_problem_type_and_objective_together_or_neither(tmp_path: Path, problem_type: str) -> None:
-    config = load_config(write_config(tmp_path, role_arn=ROLE, bucket="my-bucket", problem_type=problem_type))
+    task = "regression" if problem_type == "Regression" else "classification"
+    settings = {"role_arn": ROLE, "bucket": "my-bucket", "problem_type": problem_type, "task": task}
+    config = load_config(write_config(tmp_path, **settings))
     params = jobs.automl_request(config, "job-1", "s3://my-bucket/in/", "cultivar").params
     tabular = params["AutoMLProblemTypeConfig"]["TabularJobConfig"]
     if problem_type:

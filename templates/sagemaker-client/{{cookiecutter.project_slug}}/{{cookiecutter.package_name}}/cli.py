@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import entry_point, local
-from .config import DEFAULT_CONFIG, ConfigError, load_config
+from .config import DEFAULT_CONFIG, TASKS, ConfigError, load_config
 from .runtime import DataError, run, setup_logging
 
 if TYPE_CHECKING:
@@ -38,11 +38,16 @@ class _Parser(argparse.ArgumentParser):
 def _train(args: argparse.Namespace) -> None:
     config = load_config(args.config)
     params = config.hyperparameters
+    # The config's drop list names columns of its own table: with --data, only --drop applies.
+    drop = args.drop if args.drop is not None else ([] if args.data else list(config.drop))
     metrics = local.train(
         args.data or config.data_path,
         args.target or config.target,
         args.model_dir,
+        task=args.task or config.task,
+        drop=drop,
         c=params["C"] if args.C is None else args.C,
+        class_weight=params["class_weight"] if args.class_weight is None else args.class_weight,
         test_size=params["test_size"] if args.test_size is None else args.test_size,
         seed=params["seed"] if args.seed is None else args.seed,
     )
@@ -60,11 +65,11 @@ def _print_metrics(metrics: dict[str, float]) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    _print_metrics(local.evaluate(args.model_dir, args.data))
+    _print_metrics(local.evaluate(args.model_dir, args.data, tuple(args.drop or ())))
 
 
 def _predict(args: argparse.Namespace) -> None:
-    local.predict(args.model_dir, args.data, args.output)
+    local.predict(args.model_dir, args.data, args.output, tuple(args.drop or ()))
 
 
 def _watched(args: argparse.Namespace, state: State) -> list[tuple[str, str]]:
@@ -111,7 +116,7 @@ def _remote(args: argparse.Namespace) -> None:
         if args.wait and not args.dry_run:
             jobs.wait(sender, "endpoint", name, timeout=args.timeout, poll=args.poll)
     elif command == "invoke":
-        body = args.csv or jobs.feature_rows(args.data or config.data_path, None, config.target, args.rows)
+        body = args.csv or jobs.feature_rows(args.data or config.data_path, None, config.target, args.rows, config.drop)
         answer = jobs.invoke(sender, state, body, args.endpoint)
         if answer is not None:
             print(json.dumps(answer) if not isinstance(answer, str) else answer)
@@ -131,21 +136,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = commands.add_parser("train", help="train locally on the bundled (or --data) table; no AWS")
+    drop = argparse.ArgumentParser(add_help=False)
+    drop.add_argument(
+        "--drop",
+        action="append",
+        metavar="COLUMN",
+        help="a column that is not a feature (an id, a leak); predict copies it to its output; repeat for more",
+    )
+
+    train = commands.add_parser("train", parents=[drop], help="train locally on the bundled (or --data) table; no AWS")
     train.add_argument("--data", type=Path, help="CSV or Parquet file (default: data.path)")
-    train.add_argument("--target", help="label column (default: data.target)")
+    train.add_argument("--target", help="the column to predict (default: data.target)")
+    train.add_argument("--task", choices=TASKS, help="default: data.task")
     train.add_argument("--model-dir", type=Path, default=MODEL_DIR, help="default: artifacts/model")
     train.add_argument("--C", type=float, help="inverse regularisation strength (default: training.hyperparameters)")
+    train.add_argument(
+        "--class-weight", choices=("balanced", "none"), help="classes weighted by inverse frequency, or not"
+    )
     train.add_argument("--test-size", type=float, help="share of rows held out for the test score")
     train.add_argument("--seed", type=int, help="seed of the train/test split")
     train.set_defaults(handler=_train)
 
-    evaluate = commands.add_parser("evaluate", help="score the local model on its held-out rows (or --data)")
+    evaluate = commands.add_parser(
+        "evaluate", parents=[drop], help="score the local model on its held-out rows (or --data)"
+    )
     evaluate.add_argument("--data", type=Path, help="CSV or Parquet file with the target column")
     evaluate.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     evaluate.set_defaults(handler=_evaluate)
 
-    predict = commands.add_parser("predict", help="predict a table's rows with the local model, to a CSV file")
+    predict = commands.add_parser(
+        "predict", parents=[drop], help="predict a table's rows with the local model, to a CSV file"
+    )
     predict.add_argument("--data", type=Path, required=True, help="CSV or Parquet file with the feature columns")
     predict.add_argument(
         "--output",

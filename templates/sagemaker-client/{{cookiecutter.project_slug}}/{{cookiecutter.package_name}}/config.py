@@ -11,6 +11,8 @@ from .runtime import DataError, EnvironmentProblem, read_toml
 
 DEFAULT_CONFIG = Path("sagemaker.toml")
 FRAMEWORKS = ("sklearn", "pytorch")
+# What entry_point.py fits: the project's task (tabular-classification / tabular-regression).
+TASKS = ("classification", "regression")
 # Why a second training instance would not help, per container: it would only repeat the same fit.
 SINGLE_INSTANCE = {
     "sklearn": "SageMaker's scikit-learn container trains on a single instance",
@@ -52,6 +54,8 @@ class Config:
     max_attempts: int
     data_path: Path
     target: str
+    task: str
+    drop: tuple[str, ...]
     framework: str
     versions: dict[str, dict[str, str]]
     training_instance_type: str
@@ -151,12 +155,30 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(f"{path}: training.hyperparameters.C must be positive")
     if not 0 < hyperparameters["test_size"] < 1:
         raise ConfigError(f"{path}: training.hyperparameters.test_size must be between 0 and 1")
+    task = _get(raw, "data.task", str, path)
+    if task not in TASKS:
+        raise ConfigError(f"{path}: data.task must be one of {', '.join(TASKS)}, got {task!r}")
+    drop = raw.get("data", {}).get("drop", [])
+    if not isinstance(drop, list) or not all(isinstance(name, str) and name for name in drop):
+        raise ConfigError(f"{path}: data.drop must be a list of column names, got {drop!r}")
+    if any("," in name for name in drop):
+        # The training job gets them as one comma-separated hyperparameter.
+        raise ConfigError(f"{path}: data.drop: a column name with a comma cannot be dropped; rename it")
+    class_weight = hyperparameters.setdefault("class_weight", "balanced")
+    if class_weight not in ("balanced", "none"):
+        raise ConfigError(f'{path}: training.hyperparameters.class_weight must be "balanced" or "none"')
     problem_type = _get(raw, "automl.problem_type", str, path)
     objective = _get(raw, "automl.objective", str, path)
     if problem_type and problem_type not in AUTOML_OBJECTIVES:
         raise ConfigError(
             f'{path}: automl.problem_type must be one of {", ".join(AUTOML_OBJECTIVES)} or "" '
             f"(Autopilot infers it), got {problem_type!r}"
+        )
+    if problem_type and (problem_type == "Regression") != (task == "regression"):
+        raise ConfigError(
+            f"{path}: automl.problem_type {problem_type!r} does not fit data.task {task!r}; choose "
+            f"{'Regression' if task == 'regression' else 'BinaryClassification or MulticlassClassification'} "
+            'or "" (Autopilot infers it)'
         )
     if not problem_type and objective:
         raise ConfigError(f"{path}: automl.objective needs automl.problem_type: SageMaker takes both or neither")
@@ -179,6 +201,8 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         max_attempts=max_attempts,
         data_path=root / _get(raw, "data.path", str, path),
         target=_get(raw, "data.target", str, path),
+        task=task,
+        drop=tuple(drop),
         framework=framework,
         versions=versions,
         training_instance_type=_get(raw, "training.instance_type", str, path),

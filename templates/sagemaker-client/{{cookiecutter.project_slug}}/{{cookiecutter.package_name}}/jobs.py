@@ -70,11 +70,12 @@ def table_csv(path: Path) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _checked_table(path: Path, target: str) -> bytes:
+def _checked_table(path: Path, config: Config) -> bytes:
     """The table's CSV bytes, after the checks local training makes: a bad table fails here, not in a paid job."""
     table = entry_point.read_table(path)
-    entry_point.labels_of(table, target)
-    entry_point.feature_matrix(table, [name for name in table.header if name != target])
+    _, target, _ = entry_point.prepare(table, config.target, config.task, list(config.drop))
+    params = config.hyperparameters
+    entry_point.split(config.task, target, params["test_size"], params["seed"], table.source)
     return table_csv(path)
 
 
@@ -86,7 +87,7 @@ def upload(sender: Sender, state: State, path: Path | None = None) -> str:
     config = sender.config
     path = path or config.data_path
     bucket = config.require_bucket()
-    body = _checked_table(path, config.target)
+    body = _checked_table(path, config)
     prefix = upload_uri(config, resource_name(config))
     key = prefix.removeprefix(f"s3://{bucket}/") + path.with_suffix(".csv").name
     sender.send(Request("s3", "head_bucket", {"Bucket": bucket}))
@@ -110,13 +111,13 @@ def upload(sender: Sender, state: State, path: Path | None = None) -> str:
 
 
 def source_bundle() -> bytes:
-    """sourcedir.tar.gz: the entry-point script and the scikit-learn it needs.
+    """sourcedir.tar.gz: the entry-point script and the scikit-learn and pandas it needs.
 
-    The requirements.txt pins the scikit-learn installed here, so the container trains with
-    the same release as ``python -m ... train`` (SageMaker's toolkits pip-install it first).
+    The requirements.txt pins the releases installed here, so the container trains with the
+    same ones as ``python -m ... train`` (SageMaker's toolkits pip-install them first).
     """
     script = Path(entry_point.__file__).read_bytes()
-    requirements = f"scikit-learn=={metadata.version('scikit-learn')}\n".encode()
+    requirements = "".join(f"{name}=={metadata.version(name)}\n" for name in ("scikit-learn", "pandas")).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, data in (("entry_point.py", script), ("requirements.txt", requirements)):
@@ -129,7 +130,10 @@ def source_bundle() -> bytes:
 
 def training_job_request(config: Config, name: str, image: str, code_uri: str, data: str) -> Request:
     """CreateTrainingJob in script mode: the framework image runs entry_point.py from code_uri."""
-    hyperparameters = {"target": config.target, **config.hyperparameters}
+    # The task and the dropped columns travel with the job, so the container fits what `train` fits here.
+    hyperparameters = {"task": config.task, "target": config.target, **config.hyperparameters}
+    if config.drop:
+        hyperparameters["drop"] = ",".join(config.drop)
     # Script-mode images read every hyperparameter as JSON (what the SageMaker SDK sends).
     encoded = {key: json.dumps(value) for key, value in hyperparameters.items()}
     encoded |= {
@@ -476,10 +480,13 @@ def deploy(sender: Sender, state: State, *, training_job: str | None = None, aut
 # ---- invoke: rows to the endpoint ----
 
 
-def feature_rows(path: Path, features: list[str] | None, target: str, limit: int) -> str:
-    """The first ``limit`` rows of a table as headerless CSV of the feature columns, in the model's order."""
+def feature_rows(path: Path, features: list[str] | None, target: str, limit: int, drop: tuple[str, ...] = ()) -> str:
+    """The first ``limit`` rows of a table as headerless CSV of the feature columns, in the model's order.
+
+    Without ``features``: every column but the target and ``drop``, in the table's order (as in training).
+    """
     table = entry_point.read_table(path)
-    names = features or [name for name in table.header if name != target]
+    names = features or [name for name in table.header if name != target and name not in drop]
     missing = [name for name in names if name not in table.header]
     if missing:
         raise ConfigError(f"{path}: missing feature columns {', '.join(missing)}")
