@@ -14,7 +14,7 @@ BACKEND: str = {{ cookiecutter.options.backend|tojson }}
 
 #: What this project predicts: ``tabular-classification`` (labels) or ``tabular-regression`` (numbers);
 #: ``scaffold new --task`` chose it.
-TASK: str = {{ cookiecutter.task|default("tabular-classification")|tojson }}
+TASK: str = {{ cookiecutter.task|tojson }}
 
 os.environ.setdefault("KERAS_BACKEND", BACKEND)
 
