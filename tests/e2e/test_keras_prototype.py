@@ -30,7 +30,8 @@ from .harness import Proof, prove_starter
 pytestmark = pytest.mark.e2e
 
 # Measured on the 264 rows this test holds out (2026-12-08, torch backend): CreditCard accuracy 0.928 and
-# f1_macro 0.904 against the majority class's 0.765 (a scikit-learn gradient-boosting model gets 0.977: `card` is "no" exactly where expenditure is 0, a sharp edge a small MLP only approximates).
+# f1_macro 0.904 against the majority class's 0.765 (a scikit-learn gradient-boosting model gets 0.977: `card`
+# is "no" exactly where expenditure is 0, a sharp edge a small MLP only approximates).
 # The floors fail a model that learned nothing or mixed up labels, with room for the backends' random streams.
 CARD_ACCURACY_MARGIN = 0.1  # above the majority class
 CARD_F1_MACRO_FLOOR = 0.8
