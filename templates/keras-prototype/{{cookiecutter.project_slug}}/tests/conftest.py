@@ -10,6 +10,7 @@ import pytest
 # The package sets KERAS_BACKEND on import; import it before anything imports Keras.
 import {{ cookiecutter.package_name }}  # noqa: F401
 from {{ cookiecutter.package_name }}.config import (
+    REGRESSION,
     Config,
     load_config,
 )
@@ -17,9 +18,13 @@ from {{ cookiecutter.package_name }}.data import (
     make_spirals,
 )
 
-SMALL_CONFIG = """
+#: The bundled table of a regression project (data/README.md), by absolute path: tests write their config elsewhere.
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "used_cars.csv"
+DATA = f'path = "{BUNDLED.as_posix()}"\ntarget = "price"\n' if REGRESSION else ""
+
+SMALL_CONFIG = f"""
 [data]
-samples = 900
+{DATA}samples = 900
 seed = 7
 
 [model]
@@ -60,11 +65,11 @@ def write_config(folder: Path) -> Path:
 
 def write_arms(path: Path, samples: int = 900, seed: int = 3) -> Path:
     """Spirals as a user's file: an ``id`` column, the two features, and string labels in ``arm``."""
-    dataset = make_spirals(samples=samples, classes=3, seed=seed)
+    points, labels = make_spirals(samples=samples, classes=3, seed=seed)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "x", "y", "arm"])
-        for i, (row, label) in enumerate(zip(dataset.features.tolist(), dataset.labels.tolist(), strict=True)):
+        for i, (row, label) in enumerate(zip(points.tolist(), labels.tolist(), strict=True)):
             writer.writerow([f"r{i}", repr(row[0]), repr(row[1]), ARM_NAMES[label]])
     return path
 

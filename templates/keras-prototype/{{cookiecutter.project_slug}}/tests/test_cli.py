@@ -104,11 +104,12 @@ def test_train_writes_model_card_and_metrics(project: Project) -> None:
     assert "backup" not in names  # a finished run leaves nothing to resume
     card = project.card
     assert card["features"] == ["x", "y"]
+    assert card["feature_types"] == {"x": "numeric", "y": "numeric"}
     assert card["dropped"] == ["id"]
     assert card["target"] == "arm"
     assert card["classes"] == sorted(ARM_NAMES)
     assert len(card["data"]["fingerprint"]) == 64
-    assert {"accuracy", "loss", "val_accuracy", "val_loss"} <= set(project.metrics)
+    assert {"accuracy", "f1_macro", "loss", "val_accuracy", "val_loss"} <= set(project.metrics)
     # Three classes: chance is 1/3; even 12 epochs on 540 rows should beat it clearly.
     assert project.metrics["accuracy"] > 0.5
 
@@ -124,7 +125,7 @@ def test_reported_accuracy_is_on_test_rows_that_fit_never_saw(project: Project) 
     model = keras.saving.load_model(project.artifacts / "model.keras")
     held_out = [rows[i] for i in sorted(test_rows)]
     features = np.array([[float(r["x"]), float(r["y"])] for r in held_out], dtype="float32")
-    predicted = np.asarray(model.predict(features, verbose=0)).argmax(axis=1)
+    predicted = np.asarray(model.predict({"numeric": features}, verbose=0)).argmax(axis=1)
     truth = [project.card["classes"].index(r["arm"]) for r in held_out]
     assert project.metrics["accuracy"] == pytest.approx(float(np.mean(predicted == truth)))
     assert project.metrics["test_rows"] == len(test_rows)
@@ -147,7 +148,7 @@ def test_evaluate_data_maps_labels_through_the_saved_classes(
     metrics = json.loads((project.artifacts / "metrics.json").read_text())
     model = keras.saving.load_model(project.artifacts / "model.keras")
     features = np.array([[float(r["x"]), float(r["y"])] for r in held_out], dtype="float32")
-    predicted = np.asarray(model.predict(features, verbose=0)).argmax(axis=1)
+    predicted = np.asarray(model.predict({"numeric": features}, verbose=0)).argmax(axis=1)
     truth = [project.card["classes"].index(r["arm"]) for r in held_out]
     assert metrics["accuracy"] == pytest.approx(float(np.mean(predicted == truth)))
     assert metrics["rows"] == len(held_out)
@@ -187,6 +188,15 @@ def test_predict_matches_columns_by_name_and_returns_label_values(
     assert main(["--config", config, "predict", "--data", str(extra), "--output", str(tmp_path / "o.csv")]) == 2
     _one_error_line(capsys, "unexpected colour")
     assert not (tmp_path / "o.csv").exists()
+    # --drop passes an id column through: ignored as a feature, copied into the output.
+    with_id = _write_csv(
+        tmp_path / "with_id.csv", [{**r, "colour": f"c{i}"} for i, r in enumerate(rows)], ["colour", "x", "y"]
+    )
+    out = tmp_path / "ids.csv"
+    assert main(["--config", config, "predict", "--data", str(with_id), "--drop", "colour", "--output", str(out)]) == 0
+    passed = _read_csv(out)
+    assert [p["colour"] for p in passed] == [f"c{i}" for i in range(40)]
+    assert [p["prediction"] for p in passed] == [p["prediction"] for p in predictions]
 
 
 def test_predict_never_overwrites_data_and_reports_unwritable_output(
@@ -315,8 +325,12 @@ def test_interrupted_run_resumes_where_it_stopped(config_path: Path, capsys: pyt
         (b"x,kind\n1,a\n2,b\n", "label", "no column 'label'"),
         (b"x,label\n1,a\n2,a\n3,a\n", "label", "one class only"),
         (b"x,label\n1,a\n2,b\n3,a\n4,b\n", "label", "needs at least 3"),
-        (b"x,label\n1,a\nnan,b\n", "label", "cannot take"),
-        (b"x,w,label\n1,2,a\n2,unknown,b\n", "label", "not numeric: 'w' (e.g. 'unknown' at line 3)"),
+        (b"x,label\n1,a\ninf,b\n", "label", "not a finite number"),
+        (
+            b"x,label\n1,1.5\n2,2\n",
+            "label",
+            "generate a regression project: scaffold new NAME --task tabular-regression",
+        ),
     ],
 )
 def test_bad_data_is_one_line_exit_2_and_writes_nothing(

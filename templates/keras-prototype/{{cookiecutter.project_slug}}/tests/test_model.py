@@ -12,14 +12,22 @@ import pytest
 
 import {{ cookiecutter.package_name }}
 from {{ cookiecutter.package_name }}.config import (
+    REGRESSION,
     Config,
+    DataConfig,
     load_config,
 )
 from {{ cookiecutter.package_name }}.data import (
-    make_spirals,
+    Dataset,
+    read_table,
+    spirals_table,
+    training_dataset,
 )
 from {{ cookiecutter.package_name }}.model import (
     build_model,
+    load_keras_model,
+    model_inputs,
+    predict_raw,
     scores,
 )
 from {{ cookiecutter.package_name }}.runtime import (
@@ -44,35 +52,96 @@ print(keras.backend.backend())
     assert "Unable to import backend : no-such-backend" in result.stderr
 
 
+def _spirals(samples: int = 600, seed: int = 0) -> Dataset:
+    return training_dataset(spirals_table(DataConfig(samples=samples, seed=seed)), "label")
+
+
+def _mixed(tmp_path: Path) -> Dataset:
+    """Numbers with gaps, a category with a gap, a date: the three kinds of column and missing values."""
+    rows = [
+        f"{'' if i % 7 == 0 else i % 10},{['red', 'green', 'blue'][i % 3] if i % 11 else ''},2024-01-{i % 28 + 1:02d},"
+        f"{i % 2 if not REGRESSION else (i % 10) * 2.5 + (i % 3)}"
+        for i in range(60)
+    ]
+    path = tmp_path / "mixed.csv"
+    path.write_text("size,colour,day,label\n" + "\n".join(rows) + "\n")
+    return training_dataset(read_table(path), "label")
+
+
+def test_the_saved_model_holds_its_preprocessing(tmp_path: Path) -> None:
+    # Medians, normalisation, vocabularies and fills come back from the .keras file alone, on every backend.
+    dataset = _mixed(tmp_path)
+    model = build_model(dataset, hidden_units=(8,))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = load_keras_model(path)
+    before, _ = predict_raw(model, dataset.features)
+    after, unseen = predict_raw(loaded, dataset.features)
+    np.testing.assert_allclose(before, after, rtol=1e-5)
+    assert not unseen
+    encoder = loaded.get_layer("category_encoder")
+    assert encoder.columns == ["colour"]
+    assert sorted(encoder.vocabularies[0]) == ["blue", "green", "red"]
+    fill = keras.ops.convert_to_numpy(loaded.get_layer("fill_missing").fill)
+    assert fill[0] == pytest.approx(np.nanmedian(dataset.features.numeric[:, 0]))
+    assert not np.isnan(after).any()
+
+
+def test_an_unseen_category_is_counted_not_a_crash(tmp_path: Path) -> None:
+    dataset = _mixed(tmp_path)
+    model = build_model(dataset, hidden_units=(8,))
+    features = dataset.features.take(np.arange(4))
+    features.categorical[0, 0] = "purple"
+    features.categorical[1, 0] = "ultraviolet"
+    inputs, unseen = model_inputs(model, features)
+    assert unseen == {"colour": (2, "purple")}
+    assert inputs["categories"][:2, 0].tolist() == [0, 0]  # index 0: not seen in training
+    assert predict_raw(model, features)[0].shape[0] == 4
+
+
+@pytest.mark.skipif(REGRESSION, reason="a classifier's output")
 def test_build_outputs_class_probabilities() -> None:
-    model = build_model(num_features=2, num_classes=3, hidden_units=(8,), normalize_on=np.zeros((4, 2), "float32"))
-    probabilities = np.asarray(model.predict(np.ones((5, 2), "float32"), verbose=0))
-    assert probabilities.shape == (5, 3)
+    data = _spirals(samples=90)
+    probabilities, _ = predict_raw(build_model(data, hidden_units=(8,)), data.features)
+    assert probabilities.shape == (90, 3)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_a_short_fit_lowers_the_loss() -> None:
     keras.utils.set_random_seed(0)
-    data = make_spirals(samples=600, classes=3, seed=0)
-    model = build_model(2, 3, hidden_units=(32, 32), dropout=0.0, learning_rate=0.02, normalize_on=data.features)
-    before = model.evaluate(data.features, data.labels, verbose=0)[0]
-    model.fit(data.features, data.labels, epochs=8, batch_size=32, verbose=0)
-    after = model.evaluate(data.features, data.labels, verbose=0)[0]
+    data = _spirals()
+    model = build_model(data, hidden_units=(32, 32), dropout=0.0, learning_rate=0.02)
+    inputs, _ = model_inputs(model, data.features)
+    before = model.evaluate(inputs, data.target, verbose=0)[0]
+    model.fit(inputs, data.target, epochs=8, batch_size=32, verbose=0)
+    after = model.evaluate(inputs, data.target, verbose=0)[0]
     assert after < 0.85 * before, (before, after)
 
 
-def test_scores_are_accuracy_and_cross_entropy() -> None:
+def test_scores_are_accuracy_macro_f1_and_cross_entropy() -> None:
     probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
     result = scores(probs, np.array([0, 1, 1]))
     assert result["accuracy"] == pytest.approx(2 / 3)
+    assert result["f1_macro"] == pytest.approx((2 / 3 + 2 / 3) / 2)
     assert result["loss"] == pytest.approx(-(np.log(0.9) + np.log(0.8) + np.log(0.4)) / 3)
+
+
+def test_regression_scores_are_r2_rmse_and_mae() -> None:
+    result = scores(np.array([1.0, 2.0, 5.0]), np.array([1.0, 3.0, 5.0]))
+    assert result["rmse"] == pytest.approx(np.sqrt(1 / 3))
+    assert result["mae"] == pytest.approx(1 / 3)
+    assert result["r2"] == pytest.approx(1 - 1 / 8)
 
 
 def test_default_config_matches_config_toml() -> None:
     # config.toml documents the defaults; the dataclasses must not drift from it.
-    loaded = load_config(Path(__file__).resolve().parents[1] / "config.toml")
+    root = Path(__file__).resolve().parents[1]
+    loaded = load_config(root / "config.toml")
     defaults = Config()
-    assert (loaded.data, loaded.model, loaded.experiment) == (defaults.data, defaults.model, defaults.experiment)
+    # A relative data path in the file is read against the file's folder.
+    assert loaded.data.path == (str(root / defaults.data.path) if defaults.data.path else "")
+    data = replace(loaded.data, path=defaults.data.path)
+    assert (data, loaded.model, loaded.experiment) == (defaults.data, defaults.model, defaults.experiment)
     assert replace(loaded.training, artifacts_dir="artifacts") == defaults.training
 
 
@@ -103,11 +172,11 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> No
 )
 def test_keras_distribution_data_parallel_on_jax() -> None:
     # The README's scale-out advice for this backend: DataParallel over every device (here the CPU).
-    data = make_spirals(samples=120, classes=3, seed=0)
+    data = _spirals(samples=120)
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=keras.distribution.list_devices()))
     try:
-        model = build_model(2, 3, hidden_units=(8,), normalize_on=data.features)
-        history = model.fit(data.features, data.labels, epochs=1, batch_size=24, verbose=0)
+        model = build_model(data, hidden_units=(8,))
+        history = model.fit(model_inputs(model, data.features)[0], data.target, epochs=1, batch_size=24, verbose=0)
     finally:
         keras.distribution.set_distribution(None)
     assert np.isfinite(history.history["loss"][0])
@@ -121,10 +190,10 @@ def test_mirrored_strategy_scope_on_tensorflow() -> None:
     # The README's scale-out advice for this backend: build and compile inside a tf.distribute scope.
     import tensorflow as tf
 
-    data = make_spirals(samples=120, classes=3, seed=0)
+    data = _spirals(samples=120)
     with tf.distribute.MirroredStrategy().scope():
-        model = build_model(2, 3, hidden_units=(8,), normalize_on=data.features)
-    history = model.fit(data.features, data.labels, epochs=1, batch_size=24, verbose=0)
+        model = build_model(data, hidden_units=(8,))
+    history = model.fit(model_inputs(model, data.features)[0], data.target, epochs=1, batch_size=24, verbose=0)
     assert np.isfinite(history.history["loss"][0])
 
 

@@ -1,4 +1,4 @@
-"""A Keras prototype: a small classifier with a config-driven training, prediction and sweep loop.
+"""A Keras prototype: a small network for tables (a classifier or a regressor) with a config-driven training, prediction and sweep loop.
 
 Keras reads its backend from the ``KERAS_BACKEND`` environment variable once, when ``keras`` is first
 imported. Every module of this package imports Keras only after this file has run, so the backend
@@ -12,6 +12,10 @@ import os
 #: changes it).
 BACKEND: str = {{ cookiecutter.options.backend|tojson }}
 
+#: What this project predicts: ``tabular-classification`` (labels) or ``tabular-regression`` (numbers);
+#: ``scaffold new --task`` chose it.
+TASK: str = {{ cookiecutter.task|tojson }}
+
 os.environ.setdefault("KERAS_BACKEND", BACKEND)
 
-__all__ = ["BACKEND"]
+__all__ = ["BACKEND", "TASK"]

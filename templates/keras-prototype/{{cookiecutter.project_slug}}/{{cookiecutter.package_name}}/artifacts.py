@@ -31,7 +31,7 @@ RUN_FILE = "run.json"
 BACKUP_DIR = "backup"
 SPLITS = ("train_rows", "validation_rows", "test_rows")
 #: Keys that ``model.json`` (the model card beside ``model.keras``) must hold.
-CARD_KEYS = ("features", "feature_types", "target", "classes", "dropped", "data", "split")
+CARD_KEYS = ("features", "feature_types", "target", "classes", "dropped", "data", "split", "task")
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from typing import NoReturn
 
 # `python -m` runs the package's __init__ (which sets KERAS_BACKEND) before this file, and the
 # commands import Keras lazily so that `--help` and config errors answer without loading a backend.
-from .config import DEFAULT_CONFIG_PATH, Config, load_config, override
+from .config import DEFAULT_CONFIG_PATH, REGRESSION, Config, load_config, override
 from .runtime import DataError, run, setup_logging
 
 log = logging.getLogger(__name__)
 PROG = "python -m {{ cookiecutter.package_name }}"
 # The options of `train` that change what is trained; `--resume` refuses them (it continues the saved run).
+#: The metrics each log line shows (metrics.json holds them all).
+SCORES = ("r2", "rmse", "mae", "loss") if REGRESSION else ("accuracy", "f1_macro", "loss")
 _TRAINING_OPTIONS = ("path", "target", "drop", "epochs", "batch_size", "learning_rate", "seed")
 
 
@@ -52,6 +54,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+def _shown(metrics: dict[str, float], names: tuple[str, ...]) -> str:
+    return " ".join(f"{name}={metrics[name]:.4f}" for name in names if name in metrics)
+
+
 def _model_path(config: Config, args: argparse.Namespace) -> Path:
     from .artifacts import MODEL_FILE
 
@@ -81,12 +87,10 @@ def _train(config: Config, args: argparse.Namespace) -> None:
     result = train(prepared.config, resume=args.resume, prepared=prepared)
     metrics = result.metrics
     log.info(
-        "test accuracy=%.4f loss=%.4f on %d held-out rows; val_accuracy=%.4f val_loss=%.4f; epochs=%d",
-        metrics["accuracy"],
-        metrics["loss"],
+        "test %s on %d held-out rows; %s; epochs=%d",
+        _shown(metrics, SCORES),
         metrics["test_rows"],
-        metrics["val_accuracy"],
-        metrics["val_loss"],
+        _shown(metrics, tuple(f"val_{name}" for name in SCORES)),
         metrics["epochs"],
     )
     log.info("model: %s (card: %s)", result.model_path, result.model_path.with_suffix(".json"))
@@ -95,16 +99,16 @@ def _train(config: Config, args: argparse.Namespace) -> None:
 def _evaluate(config: Config, args: argparse.Namespace) -> None:
     from .predict import evaluate
 
-    metrics = evaluate(_model_path(config, args), args.data)
+    metrics = evaluate(_model_path(config, args), args.data, tuple(args.drop or ()))
     scored = args.data or "the held-out test rows"
-    log.info("accuracy=%.4f loss=%.4f on %d rows of %s", metrics["accuracy"], metrics["loss"], metrics["rows"], scored)
+    log.info("%s on %d rows of %s", _shown(metrics, SCORES), metrics["rows"], scored)
 
 
 def _predict(config: Config, args: argparse.Namespace) -> None:
     from .predict import predict
 
     output = args.output or Path(config.training.artifacts_dir) / "predictions.csv"
-    predict(_model_path(config, args), args.data, output)
+    predict(_model_path(config, args), args.data, output, tuple(args.drop or ()))
 
 
 def _experiment(config: Config, args: argparse.Namespace) -> None:
@@ -117,12 +121,12 @@ def _experiment(config: Config, args: argparse.Namespace) -> None:
 
 
 def _make_data(config: Config, args: argparse.Namespace) -> None:
-    from .data import spirals_table, write_table
+    from .data import spirals_table, used_cars_table, write_table
 
     data = config.data
     if args.samples is not None:
         data = override(config, samples=args.samples).data
-    table = spirals_table(data)
+    table = used_cars_table(args.samples or 800, data.seed) if REGRESSION else spirals_table(data)
     log.info("wrote %d rows to %s", len(table.rows), write_table(args.output, table.header, table.rows))
 
 
@@ -164,16 +168,22 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = command("evaluate", _evaluate, "score the saved model; writes metrics.json")
     evaluate.add_argument("--data", help="a labelled CSV or Parquet file (default: the training run's held-out rows)")
     evaluate.add_argument("--model", help="a .keras file (default: <artifacts_dir>/model.keras)")
+    evaluate.add_argument("--drop", action="append", metavar="COLUMN", help="a column to ignore (an id; repeat)")
 
     predict = command("predict", _predict, "predict each row of a file; one CSV row per input row")
     predict.add_argument("--data", required=True, help="CSV or Parquet with the model's feature columns")
     predict.add_argument("--output", help="CSV to write (default: <artifacts_dir>/predictions.csv)")
     predict.add_argument("--model", help="a .keras file (default: <artifacts_dir>/model.keras)")
+    predict.add_argument(
+        "--drop", action="append", metavar="COLUMN", help="a column that is no feature (an id): copied into the output"
+    )
 
     experiment = command("experiment", _experiment, "sweep the [experiment] grid, ranked on the validation rows")
     _data_options(experiment)
 
-    make_data = command("make-data", _make_data, "write the synthetic data set as a CSV")
+    make_data = command(
+        "make-data", _make_data, "write the generated data set as a CSV (regression: the bundled used cars)"
+    )
     make_data.add_argument("output", help="CSV file to write")
     make_data.add_argument("--samples", type=int, help="rows (default: [data] samples)")
 

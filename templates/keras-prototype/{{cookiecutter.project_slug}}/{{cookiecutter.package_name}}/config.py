@@ -6,17 +6,22 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from . import TASK
 from .runtime import DataError, read_toml
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
+#: True in a regression project (numbers to predict), False in a classification project.
+REGRESSION = TASK == "tabular-regression"
+CLASS_WEIGHTS = ("balanced", "none")
 
 
 @dataclass(frozen=True)
 class DataConfig:
     """Where the examples come from and how they are split."""
 
-    path: str = ""  # CSV or Parquet file; empty means synthetic spirals
-    target: str = "label"
+    # CSV or Parquet file; empty (classification only) means synthetic spirals
+    path: str = "data/used_cars.csv" if REGRESSION else ""
+    target: str = "price" if REGRESSION else "label"
     drop: tuple[str, ...] = ()
     samples: int = 1500
     classes: int = 3
@@ -38,10 +43,11 @@ class ModelConfig:
 class TrainingConfig:
     """How ``model.fit`` runs and where it writes."""
 
-    epochs: int = 60
+    epochs: int = 200
     batch_size: int = 32
     learning_rate: float = 0.01
-    patience: int = 6
+    patience: int = 10
+    class_weight: str = "balanced"
     artifacts_dir: str = "artifacts"
 
 
@@ -120,6 +126,10 @@ def validate(config: Config, origin: str = "config") -> None:
             problems.append(f"[data] {name} must be between 0 and 1, got {value}")
     if data.validation_split + data.test_split >= 1.0:
         problems.append("[data] validation_split + test_split must leave rows for training")
+    if training.class_weight not in CLASS_WEIGHTS:
+        problems.append(
+            f"[training] class_weight must be one of {', '.join(CLASS_WEIGHTS)}, got {training.class_weight!r}"
+        )
     if not data.target:
         problems.append("[data] target must name the label column")
     if data.classes < 2 or data.samples < 10 * data.classes:

@@ -1,7 +1,7 @@
 """A small hyperparameter sweep: every combination of the ``[experiment]`` grid, side by side.
 
 The sweep ranks on the validation rows and never sees the test rows of the same split, so the test
-accuracy that ``train`` reports for the winning settings is not flattered by the search.
+score that ``train`` reports for the winning settings is not flattered by the search.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
-from .config import Config
+from .config import REGRESSION, Config
 from .data import load_training_table, split, training_dataset, write_table
 from .train import fit
 
@@ -26,8 +26,12 @@ class Trial:
     hidden_units: tuple[int, ...]
     epochs_run: int
     val_loss: float
-    val_accuracy: float
+    val_score: float  # val_r2 for a regressor, val_accuracy for a classifier
     seconds: float
+
+
+#: What ``val_score`` is, as named in the table and the CSV.
+SCORE = "val_r2" if REGRESSION else "val_accuracy"
 
 
 def run_sweep(config: Config) -> list[Trial]:
@@ -50,14 +54,16 @@ def run_sweep(config: Config) -> list[Trial]:
             epochs=config.experiment.epochs,
             log_level=logging.DEBUG,
         )
+        score = result.validation["r2" if REGRESSION else "accuracy"]
         log.info(
-            "trial %d/%d learning_rate=%g hidden_units=%s val_loss=%.4f val_accuracy=%.4f",
+            "trial %d/%d learning_rate=%g hidden_units=%s val_loss=%.4f %s=%.4f",
             number,
             len(grid),
             learning_rate,
             list(hidden_units),
             result.val_loss,
-            result.val_accuracy,
+            SCORE,
+            score,
         )
         trials.append(
             Trial(
@@ -65,7 +71,7 @@ def run_sweep(config: Config) -> list[Trial]:
                 hidden_units=tuple(hidden_units),
                 epochs_run=result.epochs_run,
                 val_loss=result.val_loss,
-                val_accuracy=result.val_accuracy,
+                val_score=score,
                 seconds=result.seconds,
             )
         )
@@ -74,7 +80,7 @@ def run_sweep(config: Config) -> list[Trial]:
 
 def format_table(trials: list[Trial]) -> str:
     """A plain-text table, one row per trial, in the order given."""
-    header = ("rank", "learning_rate", "hidden_units", "epochs", "val_loss", "val_accuracy", "seconds")
+    header = ("rank", "learning_rate", "hidden_units", "epochs", "val_loss", SCORE, "seconds")
     rows = [
         (
             str(rank),
@@ -82,7 +88,7 @@ def format_table(trials: list[Trial]) -> str:
             "x".join(map(str, t.hidden_units)),
             str(t.epochs_run),
             f"{t.val_loss:.4f}",
-            f"{t.val_accuracy:.4f}",
+            f"{t.val_score:.4f}",
             f"{t.seconds:.1f}",
         )
         for rank, t in enumerate(trials, start=1)
@@ -99,4 +105,5 @@ def write_trials(trials: list[Trial], path: str | Path) -> Path:
     for trial in trials:
         values = astuple(trial)
         rows.append([*values[:1], "x".join(map(str, trial.hidden_units)), *values[2:]])
-    return write_table(path, [f.name for f in fields(Trial)], rows)
+    names = [SCORE if f.name == "val_score" else f.name for f in fields(Trial)]
+    return write_table(path, names, rows)

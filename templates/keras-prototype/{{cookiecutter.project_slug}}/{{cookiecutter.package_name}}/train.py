@@ -19,6 +19,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from . import TASK
 from .artifacts import (
     BACKUP_DIR,
     CHECKPOINT_FILE,
@@ -33,7 +34,7 @@ from .artifacts import (
 )
 from .config import Config
 from .data import Dataset, Table, ensure_writable, write_table
-from .model import build_model, load_keras_model, probabilities, scores
+from .model import build_model, load_keras_model, model_inputs, predict_raw, scores
 from .runtime import fingerprint, write_json, write_metrics
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,12 @@ class FitResult:
     model: keras.Model
     epochs_run: int
     initial_epoch: int
-    val_loss: float
-    val_accuracy: float
+    validation: dict[str, float]  # scores() of the validation rows
     seconds: float
+
+    @property
+    def val_loss(self) -> float:
+        return self.validation["loss"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,14 @@ def _keep_history_rows(history: Path, epochs: int) -> None:
     history.write_text("".join(lines[: epochs + 1]))
 
 
+def class_weights(train: Dataset, how: str) -> dict[int, float] | None:
+    """``balanced``: each class weighs rows / (classes x its rows), so a rare class is not ignored."""
+    if how != "balanced" or not train.classes:
+        return None
+    counts = np.bincount(train.target, minlength=train.num_classes)
+    return {k: float(len(train) / (train.num_classes * count)) for k, count in enumerate(counts) if count}
+
+
 def fit(
     config: Config,
     train: Dataset,
@@ -111,12 +123,10 @@ def fit(
     keras.utils.set_random_seed(config.data.seed)
     epochs = config.training.epochs if epochs is None else epochs
     model = build_model(
-        num_features=train.features.shape[1],
-        num_classes=train.num_classes,
+        train,
         hidden_units=config.model.hidden_units if hidden_units is None else hidden_units,
         dropout=config.model.dropout,
         learning_rate=config.training.learning_rate if learning_rate is None else learning_rate,
-        normalize_on=train.features,
     )
     chosen: list[keras.callbacks.Callback] = []
     if artifacts_dir is not None:
@@ -140,12 +150,16 @@ def fit(
         *callbacks,
     ]
     started = time.perf_counter()
+    # The vocabularies were learnt from the training rows only; validation rows go through them as new data would.
+    train_inputs, _ = model_inputs(model, train.features)
+    validation_inputs, _ = model_inputs(model, validation.features)
     fitted = model.fit(
-        train.features,
-        train.labels,
-        validation_data=(validation.features, validation.labels),
+        train_inputs,
+        train.target,
+        validation_data=(validation_inputs, validation.target),
         epochs=epochs,
         batch_size=config.training.batch_size,
+        class_weight=class_weights(train, config.training.class_weight),
         callbacks=chosen,
         verbose=0,
     )
@@ -154,11 +168,9 @@ def fit(
     if artifacts_dir is not None and (artifacts_dir / CHECKPOINT_FILE).is_file():
         # The checkpoint is the best epoch of the whole run, the part before an interruption included.
         model = load_keras_model(artifacts_dir / CHECKPOINT_FILE)
-    validation_scores = scores(probabilities(model, validation.features), validation.labels)
+    validation_scores = scores(predict_raw(model, validation.features)[0], validation.target)
     epochs_run = fitted.epoch[-1] + 1 if fitted.epoch else epochs
-    return FitResult(
-        model, epochs_run, initial_epoch, validation_scores["loss"], validation_scores["accuracy"], seconds
-    )
+    return FitResult(model, epochs_run, initial_epoch, validation_scores, seconds)
 
 
 def _save_model(model: keras.Model, path: Path) -> None:
@@ -209,12 +221,15 @@ def train(
             artifacts_dir / RUN_FILE,
             {"config": config.to_dict(), "fingerprint": prepared.digest, "split": prepared.split_rows()},
         )
+    schema = dataset.schema
     log.info(
-        "data: %s, %d rows, %d features, classes %s; train/validation/test rows %d/%d/%d",
+        "data: %s, %d rows; features: %d numeric, %d categorical, %d date; %s; train/validation/test rows %d/%d/%d",
         table.source,
         len(dataset),
-        len(dataset.feature_names),
-        ", ".join(dataset.classes),
+        len(schema.numeric),
+        len(schema.categorical),
+        len(schema.dates),
+        f"classes {', '.join(dataset.classes)}" if dataset.classes else f"target {config.data.target!r}",
         len(train_set),
         len(validation_set),
         len(test_set),
@@ -222,7 +237,7 @@ def train(
     resuming = prepared.resume_epoch is not None
     result = fit(config, train_set, validation_set, artifacts_dir=artifacts_dir, resume=resuming, callbacks=callbacks)
 
-    test_scores = scores(probabilities(result.model, test_set.features), test_set.labels)
+    test_scores = scores(predict_raw(result.model, test_set.features)[0], test_set.target)
     header, test_rows = _test_rows_table(table, test_set)
     test_file = write_table(artifacts_dir / TEST_FILE, header, test_rows)
     model_path = artifacts_dir / MODEL_FILE
@@ -230,8 +245,10 @@ def train(
     card = {
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
+        "task": TASK,
         "features": list(dataset.feature_names),
-        "feature_types": {name: str(np.dtype("float32")) for name in dataset.feature_names},
+        "feature_types": schema.kinds(),
+        "numeric_inputs": list(schema.numeric_inputs),
         "target": config.data.target,
         "classes": list(dataset.classes),
         "dropped": list(config.data.drop),
@@ -248,14 +265,13 @@ def train(
     }
     write_json(card_path(model_path), card)
     metrics = {
-        "accuracy": test_scores["accuracy"],
-        "loss": test_scores["loss"],
-        "val_accuracy": result.val_accuracy,
-        "val_loss": result.val_loss,
+        **{name: value for name, value in test_scores.items() if name != "rows"},
+        **{f"val_{name}": value for name, value in result.validation.items() if name != "rows"},
         "epochs": float(result.epochs_run),
         "train_rows": float(len(train_set)),
         "validation_rows": float(len(validation_set)),
         "test_rows": float(len(test_set)),
+        "rows_unlabelled": float(len(table.rows) - len(dataset)),
         "seconds": round(result.seconds, 2),
     }
     write_metrics(artifacts_dir / METRICS_FILE, metrics)
