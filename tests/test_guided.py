@@ -156,7 +156,8 @@ def test_ctrl_c_or_d_at_a_question_ends_in_one_line_and_writes_nothing(tmp_path:
 def test_answers_on_the_command_line_are_not_asked_again(tmp_path: Path) -> None:
     child = _spawn(tmp_path, "Keras Thing", "--framework", "keras", "--target", "cpu", "--dry-run",
                    "-o", str(tmp_path / "out"))
-    # The starter's own option, from the catalog (keras: backend tensorflow|jax|torch), is the first question.
+    _ask(child, "Task", "")  # the Keras starter serves two tasks: Enter takes its first
+    # The starter's own option, from the catalog (keras: backend tensorflow|jax|torch), is the next question.
     child.expect(r"Backend: Keras backend")
     child.expect(r"1\. tensorflow")
     _ask(child, "Backend", "torch")

@@ -114,7 +114,7 @@ STARTER_FILES = {
     "tests/test_environment_check.py", "demo/check.py",  # the base layer's environment check
     "tests/test_runtime.py", "demo/runtime.py", "demo/__main__.py",  # and its shared runtime and entry point
     "tests/test_gpu_check.py", "demo/gpu_check.py",  # and its GPU probe
-    "demo/__init__.py", "demo/cli.py", "demo/config.py", "demo/data.py", "demo/distribute.py", "demo/evaluate.py",
+    "demo/__init__.py", "demo/cli.py", "demo/config.py", "demo/data.py", "demo/distribute.py", "demo/runs.py", "demo/evaluate.py",
     "demo/export.py", "demo/model.py", "demo/predict.py", "demo/train.py",
 }
 
