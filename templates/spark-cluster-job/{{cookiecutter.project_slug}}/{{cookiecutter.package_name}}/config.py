@@ -17,6 +17,9 @@ from .runtime import DataError, read_toml
 DEFAULT_CONFIG = Path("conf") / "job.toml"
 FORMATS = ("auto", "csv", "parquet", "table")
 TASKS = ("auto", "classification", "regression")
+# The names scaffold-ml gives the tasks (`scaffold new --task tabular-regression`), accepted as aliases.
+TASK_ALIASES = {"tabular-classification": "classification", "tabular-regression": "regression"}
+CLASS_WEIGHTS = ("balanced", "none")
 TUNERS = ("cross-validator", "train-validation-split")
 CLUSTERS = ("local", "standalone", "yarn", "kubernetes")
 JOBS = ("train", "evaluate", "predict")
@@ -42,6 +45,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "reg_params": ("list[float]", [0.01, 0.1]),
         "elastic_net_params": ("list[float]", [0.0]),
         "max_iter": ("int", 30),
+        "class_weight": ("str", "balanced"),
     },
     "output": {
         "model_dir": ("str", "artifacts/model"),
@@ -74,6 +78,7 @@ class JobConfig:
     reg_params: tuple[float, ...]
     elastic_net_params: tuple[float, ...]
     max_iter: int
+    class_weight: str
     model_dir: str
     metrics: str
     predictions: str
@@ -106,6 +111,7 @@ def _validate(config: JobConfig, source: str) -> JobConfig:
         ("data", "format", FORMATS),
         ("data", "task", TASKS),
         ("tuning", "tuner", TUNERS),
+        ("tuning", "class_weight", CLASS_WEIGHTS),
         ("submit", "cluster", CLUSTERS),
     ):
         if getattr(config, key) not in allowed:
@@ -155,6 +161,7 @@ def load_config(config_path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> J
             values[key] = _typed(f"{config_path}: [{section}] {key}", kind, given.get(key, default))
     if raw:
         raise DataError(f"{config_path}: unknown sections {', '.join(sorted(raw))}; allowed: {', '.join(SCHEMA)}")
+    values["task"] = TASK_ALIASES.get(values["task"], values["task"])
     config = JobConfig(**values)
     given = {k: v for k, v in overrides.items() if v is not None}
     unknown = sorted(set(given) - {f.name for f in fields(JobConfig)})
@@ -167,6 +174,8 @@ def load_config(config_path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> J
     for key in ("exclude", "categorical", "numeric", "reg_params", "elastic_net_params"):
         if key in given:
             given[key] = tuple(given[key])
+    if "task" in given:
+        given["task"] = TASK_ALIASES.get(given["task"], given["task"])
     return _validate(
         replace(config, **given), f"{config_path} (with command-line overrides)" if given else str(config_path)
     )
