@@ -147,7 +147,8 @@ def test_submit_to_a_cluster_refuses_local_paths_and_takes_uris(tmp_path, monkey
     assert status == 2
     assert out == []
     assert len(err) == 1
-    assert err[0].startswith("error: --data 'data/") and "is a path on this machine, but the master is spark" in err[0]
+    assert err[0].startswith("error: --data 'data/")
+    assert "is a path on this machine, but the master is spark" in err[0]
     status, out, _ = _dry_run(
         [
             "--cluster",

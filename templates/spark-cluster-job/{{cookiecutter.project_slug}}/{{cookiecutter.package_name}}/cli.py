@@ -378,7 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(train)
     _columns(train)
     train.add_argument(
-        "--task", choices=(*TASKS, *TASK_ALIASES), help="default: [data] task, the project's own (auto: from the target)"
+        "--task",
+        choices=(*TASKS, *TASK_ALIASES),
+        help="default: [data] task, the project's own (auto: from the target)",
     )
     train.add_argument("--seed", type=int, help="split and tuning seed")
     train.add_argument("--test-fraction", type=float, help="share of rows held out for testing")

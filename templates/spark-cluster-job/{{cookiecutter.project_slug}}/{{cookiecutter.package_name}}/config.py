@@ -46,6 +46,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "elastic_net_params": ("list[float]", [0.0]),
         "max_iter": ("int", 30),
         "class_weight": ("str", "balanced"),
+        "rare_class_thresholds": ("list[float]", [0.5, 0.7]),
     },
     "output": {
         "model_dir": ("str", "artifacts/model"),
@@ -79,6 +80,7 @@ class JobConfig:
     elastic_net_params: tuple[float, ...]
     max_iter: int
     class_weight: str
+    rare_class_thresholds: tuple[float, ...]
     model_dir: str
     metrics: str
     predictions: str
@@ -134,6 +136,8 @@ def _validate(config: JobConfig, source: str) -> JobConfig:
         fail("tuning", "reg_params", "a non-empty list of numbers >= 0")
     if not config.elastic_net_params or any(not 0 <= v <= 1 for v in config.elastic_net_params):
         fail("tuning", "elastic_net_params", "a non-empty list of numbers between 0 and 1")
+    if not config.rare_class_thresholds or any(not 0 < v < 1 for v in config.rare_class_thresholds):
+        fail("tuning", "rare_class_thresholds", "a non-empty list of numbers between 0 and 1")
     overlap = set(config.categorical) & set(config.numeric)
     if overlap:
         raise DataError(f"{source}: columns listed as both categorical and numeric: {', '.join(sorted(overlap))}")
@@ -171,7 +175,7 @@ def load_config(config_path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> J
         given.setdefault("format", "auto")
         for key in ("exclude", "categorical", "numeric"):
             given.setdefault(key, ())
-    for key in ("exclude", "categorical", "numeric", "reg_params", "elastic_net_params"):
+    for key in ("exclude", "categorical", "numeric", "reg_params", "elastic_net_params", "rare_class_thresholds"):
         if key in given:
             given[key] = tuple(given[key])
     if "task" in given:

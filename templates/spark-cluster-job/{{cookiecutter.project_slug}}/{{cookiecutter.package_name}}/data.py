@@ -100,7 +100,9 @@ def refuse_duplicate_names(names: list[str], source: str) -> None:
     for name in names:
         if name.lower() in seen:
             same = "" if seen[name.lower()] == name else f" (as {seen[name.lower()]!r}; Spark ignores case)"
-            raise DataError(f"{source}: column {name!r} appears more than once in the header{same}; rename or remove one")
+            raise DataError(
+                f"{source}: column {name!r} appears more than once in the header{same}; rename or remove one"
+            )
         seen[name.lower()] = name
 
 

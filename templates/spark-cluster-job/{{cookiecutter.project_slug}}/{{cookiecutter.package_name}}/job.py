@@ -298,25 +298,32 @@ def train(spark: SparkSession, config: JobConfig, source: Source, model_dir: str
         "columns": found.types,
     }
     n_classes = len(classes or [])
-    tuner = build_tuner(config, task, found.numeric, found.categorical, n_classes, found.dates)
     prepared = _with_label(_features_cast(train_raw, card), config.target, task, classes)
     weights = None
-    if classes is not None and config.class_weight == "balanced":
+    rare_index = 1
+    if classes is not None:
         with data_errors(f"{source.name}: cannot read it"):
             weights = _balanced_weights(train_raw, config.target, classes)
-        log.info("class weights (balanced): %s", ", ".join(f"{c} {w:.3g}" for c, w in weights.items()))
-        prepared = _with_weight(prepared, weights)
+        rare_index = max(range(len(classes)), key=lambda i: weights[classes[i]])
+        if config.class_weight == "balanced":
+            log.info("class weights (balanced): %s", ", ".join(f"{c} {w:.3g}" for c, w in weights.items()))
+            prepared = _with_weight(prepared, weights)
+        else:
+            weights = None
+    tuner = build_tuner(config, task, found.numeric, found.categorical, n_classes, found.dates, rare_index)
     prepared = prepared.cache()
     with data_errors("fitting the pipeline failed"):
         tuned = tuner.fit(prepared)
     prepared.unpersist()
     model: PipelineModel = tuned.bestModel
     best = model.stages[-1]
+    chosen = {"regParam": best.getRegParam(), "elasticNetParam": best.getElasticNetParam()}
+    if n_classes == 2:
+        chosen["threshold"] = best.getThreshold()
     log.info(
-        "best of %d grid points: regParam=%s elasticNetParam=%s",
+        "best of %d grid points: %s",
         len(tuner.getEstimatorParamMaps()),
-        best.getRegParam(),
-        best.getElasticNetParam(),
+        " ".join(f"{k}={v}" for k, v in chosen.items()),
     )
     started = _stage("fit", started)
 
@@ -341,7 +348,7 @@ def train(spark: SparkSession, config: JobConfig, source: Source, model_dir: str
         "master": spark.sparkContext.master,
         "app_id": spark.sparkContext.applicationId,
         "tuner": config.tuner,
-        "best": {"regParam": best.getRegParam(), "elasticNetParam": best.getElasticNetParam()},
+        "best": chosen,
         "class_weights": weights,
     }
     card["metrics"] = metrics
