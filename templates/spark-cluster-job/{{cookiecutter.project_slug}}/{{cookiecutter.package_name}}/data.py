@@ -285,9 +285,9 @@ def profile(
             continue
         present, distinct = int(stats[f"c{i}_present"] or 0), int(stats[f"c{i}_distinct"] or 0)
         low, high = stats[f"c{i}_min"], stats[f"c{i}_max"]
-        # Every row a different whole number, the numbers a dense run (1..n, 1001..1000+n): a row number or
-        # a key, which tells the model only the order the rows were written in.
-        if present == rows and distinct >= 0.97 * rows and high - low + 1 <= 1.05 * rows:
+        # Every row a different whole number, in file order or a dense run (1..n): a row number or a key,
+        # which tells the model only the order the rows were written in.
+        if present == rows and distinct >= 0.9 * rows and _row_id_like(df, c, rows, high - low + 1 <= 1.05 * rows):
             log.warning(
                 "column %r holds a different whole number in every row (%s..%s), like a row id: it is not used "
                 "as a feature (list it in [data] numeric to use it; predict --drop %s passes it through)",
@@ -334,6 +334,32 @@ def profile(
         types=types,
         dates=tuple(dates),
     )
+
+
+def _row_id_like(df, name: str, rows: int, dense: bool) -> bool:
+    """Unique in every row (counted exactly), and a dense run or in order (file order within each partition)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from .sparkerrors import data_errors
+
+    ordered = df.select(
+        F.spark_partition_id().alias("p"), F.monotonically_increasing_id().alias("i"), F.col(quoted(name)).alias("v")
+    )
+    step = F.col("v") - F.lag("v").over(Window.partitionBy("p").orderBy("i"))
+    with data_errors(f"cannot read column {name!r}"):
+        stats = (
+            ordered.select(step.alias("d"), "v")
+            .agg(
+                F.countDistinct("v").alias("distinct"),
+                F.sum((F.col("d") > 0).cast("long")).alias("up"),
+                F.sum((F.col("d") < 0).cast("long")).alias("down"),
+            )
+            .first()
+        )
+    if int(stats["distinct"]) != rows:
+        return False
+    return dense or not int(stats["up"] or 0) or not int(stats["down"] or 0)
 
 
 def count_missing(df, numeric: list[str] | tuple[str, ...], source: str) -> dict[str, int]:
