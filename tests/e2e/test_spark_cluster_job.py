@@ -35,8 +35,9 @@ pytestmark = pytest.mark.e2e
 WINE_ACCURACY_FLOOR = 0.85
 CULTIVARS = ("barolo", "grignolino", "barbera")
 # Caravan (5822 customers, 85 numbers, 348 buyers): the majority class scores f1_macro 0.485 (it never names a
-# buyer); balanced logistic regression with a tuned threshold ~0.55 (scikit-learn, same split, 0.51 at 0.5).
-CARAVAN_F1_MARGIN = 0.03
+# buyer); balanced logistic regression 0.50-0.51 at threshold 0.5, 0.56-0.60 with the threshold the tuner picks
+# (0.7 on six scikit-learn splits, picked on a validation part as TrainValidationSplit does).
+CARAVAN_F1_MARGIN = 0.05
 # CPS1985 wages (534 rows): a linear model explains ~0.3 of the variance; it must keep at least 0.6 of what a
 # scikit-learn gradient-boosting model on the same rows keeps, and beat the mean (r2 0) clearly.
 CPS_R2_SHARE = 0.6
@@ -333,7 +334,7 @@ def check_regression_own_data(proof: Proof) -> dict:
     ]
     stderr = _sequence(proof, [{"argv": argv} for argv in commands], step="CPS1985: train, evaluate, predict")
     schema = json.loads((proof.path / "artifacts" / "model" / "schema.json").read_text())
-    assert schema["task"] == "regression" and len(schema["categorical"]) == 6, schema
+    assert schema["task"] == "regression" and len(schema["categorical"]) == 7, schema
     trained = json.loads(metrics["train"].read_text())
     assert {"r2", "rmse", "mae"} <= set(trained)
     again = json.loads(metrics["evaluate"].read_text())
@@ -351,9 +352,8 @@ def check_regression_own_data(proof: Proof) -> dict:
         import pandas as pd
 
         x = pd.DataFrame(part)[[c for c in columns if c not in ("rownames", "wage")]]
-        for c in ("education", "experience", "age"):
-            x[c] = x[c].astype(float)
-        return x.astype({c: "category" for c in x.columns if x[c].dtype == object})
+        numbers = ("education", "experience", "age")
+        return x.astype({c: float if c in numbers else "category" for c in x.columns})
 
     gbm = HistGradientBoostingRegressor(random_state=0, categorical_features="from_dtype")
     gbm.fit(frame(train), [float(r["wage"]) for r in train])
