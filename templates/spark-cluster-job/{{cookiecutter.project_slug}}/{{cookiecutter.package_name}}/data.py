@@ -279,6 +279,7 @@ def profile(
             ignored.append(c)
         else:
             categorical_cols.append(c)
+    row_ids = []
     for c in numbers:
         i = candidates.index(c)
         if explicit or types[c] not in INTEGER_TYPES or rows < 20:
@@ -288,16 +289,7 @@ def profile(
         # Every row a different whole number, in file order or a dense run (1..n): a row number or a key,
         # which tells the model only the order the rows were written in.
         if present == rows and distinct >= 0.9 * rows and _row_id_like(df, c, rows, high - low + 1 <= 1.05 * rows):
-            log.warning(
-                "column %r holds a different whole number in every row (%s..%s), like a row id: it is not used "
-                "as a feature (list it in [data] numeric to use it; predict --drop %s passes it through)",
-                c,
-                low,
-                high,
-                c,
-            )
-            numeric_cols.remove(c)
-            ignored.append(c)
+            row_ids.append((c, low, high))
     dates: list[str] = []
     for c in candidates:
         if c in numeric_cols or c in categorical_cols or c in ignored:
@@ -310,6 +302,21 @@ def profile(
             raise DataError(f"{source}: column {c!r} is {types[c]}, not a number")
         else:
             log.warning("column %r: type %s is not supported as a feature; it is left out", c, types[c])
+            ignored.append(c)
+    # A row id is left out, unless it is all there is to learn from (then the warning says so, and it is used).
+    others = len(numeric_cols) + len(categorical_cols) + len(dates) > len(row_ids)
+    for c, low, high in row_ids:
+        log.warning(
+            "column %r holds a different whole number in every row (%s..%s), like a row id: %s",
+            c,
+            low,
+            high,
+            f"it is not used as a feature (list it in [data] numeric to use it; predict --drop {c} passes it through)"
+            if others
+            else "it is the only feature, so it is used",
+        )
+        if others:
+            numeric_cols.remove(c)
             ignored.append(c)
     if dates:
         log.info("date column(s) %s: read as calendar numbers (%s)", ", ".join(map(repr, dates)), ", ".join(CALENDAR))
