@@ -72,8 +72,9 @@ def flowers(n: int, seed: int = 3) -> list[list]:
 def job_toml(tmp_path: Path) -> Path:
     """The project's own conf/job.toml with its data path absolute and its outputs in tmp_path."""
     text = (PROJECT / "conf" / "job.toml").read_text(encoding="utf-8")
+    bundled = text.split('path = "', 1)[1].split('"', 1)[0]  # [data] path, the first path in the file
     for old, new in (
-        ("data/customers.csv", PROJECT / "data" / "customers.csv"),
+        (bundled, PROJECT / bundled),
         ("artifacts/model", tmp_path / "model"),
         ("artifacts/metrics.json", tmp_path / "metrics.json"),
         ("artifacts/predictions.csv", tmp_path / "predictions.csv"),

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,17 @@ from {{ cookiecutter.package_name }}.runtime import (
 
 def test_bundled_config_loads_with_its_cluster_option():
     config = load_config(PROJECT / "conf" / "job.toml")
-    assert (config.path, config.target, config.exclude) == ("data/customers.csv", "churned", ("customer_id",))
+    header = (PROJECT / config.path).read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert config.target in header
+    assert set(config.exclude) <= set(header)
+    made_for = json.loads((PROJECT / ".scaffold.json").read_text(encoding="utf-8"))["task"]
+    assert f"tabular-{config.task}" == made_for
     assert config.cluster == "{{ cookiecutter.options.cluster }}"
+
+
+def test_scaffold_ml_task_names_are_accepted():
+    config = load_config(PROJECT / "conf" / "job.toml", task="tabular-regression")
+    assert config.task == "regression"
 
 
 def test_other_data_infers_its_own_columns():
@@ -33,7 +43,8 @@ def test_other_data_infers_its_own_columns():
         ("exclude = ", "exclud = ", r"\[data\] has unknown keys exclud"),
         ("folds = 3", 'folds = "3"', r"\[tuning\] folds = '3': expected int"),
         ("test_fraction = 0.2", "test_fraction = 1.5", r"\[data\] test_fraction = 1.5: expected a number between"),
-        ('task = "auto"', 'task = "clustering"', r"\[data\] task = 'clustering': expected one of auto"),
+        ("task = ", 'task = "clustering" #', r"\[data\] task = 'clustering': expected one of auto"),
+        ('class_weight = "balanced"', 'class_weight = "auto"', r"\[tuning\] class_weight = 'auto': expected one of"),
         ("[tuning]", "[tunning]", r"\[tuning\]|unknown sections tunning"),
     ],
 )

@@ -1,5 +1,7 @@
 """Bad input files fail before a JVM starts, with one line."""
 
+import os
+
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
@@ -18,6 +20,9 @@ from {{ cookiecutter.package_name }}.runtime import (
         (b"", "data file is empty"),
         (b"a,b,label\n", "header but no data rows"),
         (b"a,b,label\n1,caf\xe9,x\n2,b,y\n", r"not UTF-8 text \(byte 15\)"),
+        # Spark would rename them a0 and a1 and train on columns the file does not have.
+        (b"a,b,a,label\n1,2,3,x\n", "column 'a' appears more than once in the header"),
+        (b"a,A,label\n1,2,x\n", "column 'A' appears more than once in the header .as 'a'; Spark ignores case"),
     ],
 )
 def test_unusable_csv(tmp_path, content, message):
@@ -25,6 +30,14 @@ def test_unusable_csv(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(DataError, match=message):
         precheck(str(path), "csv")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_pipe_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="not a regular file"):
+        precheck(str(fifo), "csv")
 
 
 def test_corrupt_parquet(tmp_path):

@@ -31,7 +31,8 @@ def trained(spark, tmp_path_factory):
         (PROJECT / "conf" / "job.toml").read_text().replace("reg_params = [0.01, 0.1]", "reg_params = [0.01]")
     )
     args = ["--model-dir", str(model), "--config", str(config)]
-    assert main(["train", "--data", str(data), "--target", "species", *args, "--metrics", str(metrics)]) == 0
+    train = ["train", "--data", str(data), "--target", "species", "--task", "classification"]
+    assert main([*train, *args, "--metrics", str(metrics)]) == 0
     return {
         "root": root,
         "data": data,
@@ -153,7 +154,7 @@ def test_a_corrupt_model_is_one_line(trained, tmp_path, capsys):
         (
             [[float("inf") if i == 3 else i, "a" if i % 2 else "b"] for i in range(30)],
             "label",
-            "infinite values in x (1)",
+            "numbers too large for a double) in x (1)",
         ),
     ],
 )
@@ -166,6 +167,8 @@ def test_unusable_tables_are_one_line_and_write_nothing(spark, tmp_path, capsys,
             str(data),
             "--target",
             target,
+            "--task",
+            "classification",
             "--model-dir",
             str(tmp_path / "model"),
             "--metrics",
@@ -193,6 +196,8 @@ def test_a_numeric_column_without_values_is_refused(spark, tmp_path, capsys):
             str(data),
             "--target",
             "label",
+            "--task",
+            "classification",
             "--numeric",
             "x",
             "--numeric",
@@ -227,6 +232,8 @@ def test_regression_from_parquet_with_cross_validation(spark, tmp_path, job_toml
                 str(data),
                 "--target",
                 "price",
+                "--task",
+                "regression",
                 "--tuner",
                 "cross-validator",
                 "--metrics",

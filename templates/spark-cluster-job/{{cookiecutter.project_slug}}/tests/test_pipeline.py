@@ -24,3 +24,6 @@ def test_the_tuner_fits_the_whole_pipeline():
         assembler = next(s for s in estimator.getStages() if isinstance(s, VectorAssembler))
         assert assembler.getHandleInvalid() == "error"  # "skip" drops rows with a missing value, silently
         assert len(tuner.getEstimatorParamMaps()) == len(config.reg_params) * len(config.elastic_net_params)
+    binary = build_tuner(config, "classification", ("a",), (), n_classes=2, rare_index=0)
+    thresholds = {m[p] for m in binary.getEstimatorParamMaps() for p in m if p.name == "threshold"}
+    assert thresholds == {1 - t for t in config.rare_class_thresholds}  # the rare class is label 0 here

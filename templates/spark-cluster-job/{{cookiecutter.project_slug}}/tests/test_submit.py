@@ -7,6 +7,7 @@ from conftest import PROJECT
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import (
+    load_config,
     read_spark_properties,
 )
 from {{ cookiecutter.package_name }}.submit import (
@@ -116,8 +117,7 @@ def test_hadoop_version_is_read_from_sparks_jars():
 
 def _project(tmp_path, monkeypatch):
     shutil.copytree(PROJECT / "conf", tmp_path / "conf")
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "customers.csv").write_text((PROJECT / "data" / "customers.csv").read_text())
+    shutil.copytree(PROJECT / "data", tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -135,9 +135,10 @@ def test_submit_local_hands_spark_absolute_file_uris(tmp_path, monkeypatch, caps
     command = out[-1].split()
     assert command[0].endswith("spark-submit")
     assert command[command.index("--properties-file") + 1] == str(root / "conf" / "local.conf")
-    assert command[command.index("--data") + 1] == (root / "data" / "customers.csv").as_uri()
+    config = load_config(root / "conf" / "job.toml")
+    assert command[command.index("--data") + 1] == (root / config.path).as_uri()
     assert command[command.index("--model-dir") + 1] == (root / "artifacts" / "model").as_uri()
-    assert command[command.index("--exclude") + 1] == "customer_id"
+    assert command[command.index("--exclude") + 1] == config.exclude[0]
 
 
 def test_submit_to_a_cluster_refuses_local_paths_and_takes_uris(tmp_path, monkeypatch, capsys):
@@ -146,7 +147,8 @@ def test_submit_to_a_cluster_refuses_local_paths_and_takes_uris(tmp_path, monkey
     assert status == 2
     assert out == []
     assert len(err) == 1
-    assert err[0].startswith("error: --data 'data/customers.csv' is a path on this machine, but the master is spark")
+    assert err[0].startswith("error: --data 'data/")
+    assert "is a path on this machine, but the master is spark" in err[0]
     status, out, _ = _dry_run(
         [
             "--cluster",

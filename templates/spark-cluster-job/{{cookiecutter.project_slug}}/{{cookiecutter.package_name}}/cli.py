@@ -20,6 +20,7 @@ from .config import (
     DEFAULT_CONFIG,
     FORMATS,
     JOBS,
+    TASK_ALIASES,
     TASKS,
     TUNERS,
     JobConfig,
@@ -111,7 +112,7 @@ def _config(args: argparse.Namespace) -> JobConfig:
         target=getattr(args, "target", None),
         format=args.format,
         task=getattr(args, "task", None),
-        exclude=getattr(args, "exclude", None),
+        exclude=_excluded(args),
         categorical=getattr(args, "categorical", None),
         numeric=getattr(args, "numeric", None),
         seed=getattr(args, "seed", None),
@@ -122,6 +123,18 @@ def _config(args: argparse.Namespace) -> JobConfig:
         metrics=getattr(args, "metrics", None),
         predictions=getattr(args, "output", None),
     )
+
+
+def _excluded(args: argparse.Namespace) -> list[str] | None:
+    """``--exclude`` and ``--drop`` (the name every scaffold-ml starter uses) are one list at training."""
+    if getattr(args, "command", "") not in ("train", "submit", "run-submitted"):
+        return None
+    names = [*(getattr(args, "exclude", None) or []), *(getattr(args, "drop", None) or [])]
+    return names or None
+
+
+def _drop(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(getattr(args, "drop", None) or ())
 
 
 # ---- commands ----
@@ -160,7 +173,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     def job(spark) -> None:
         from .job import evaluate
 
-        metrics = evaluate(spark, model_dir, config.metrics, source)
+        metrics = evaluate(spark, model_dir, config.metrics, source, _drop(args))
         print(json.dumps(metrics, indent=2, sort_keys=True))
 
     _run_local(args, job)
@@ -180,7 +193,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     def job(spark) -> None:
         from .job import predict
 
-        predict(spark, model_dir, source, output)
+        predict(spark, model_dir, source, output, _drop(args))
         print(output)
 
     _run_local(args, job)
@@ -208,11 +221,11 @@ def cmd_run_submitted(args: argparse.Namespace) -> None:
         if args.job == "train":
             metrics = train(spark, config, source, model_dir, config.metrics)
         elif args.job == "evaluate":
-            metrics = evaluate(spark, model_dir, config.metrics, source)
+            metrics = evaluate(spark, model_dir, config.metrics, source, _drop(args))
         else:
             if source is None:
                 raise DataError("predict needs --data")
-            predict(spark, model_dir, source, locate(config.predictions, master, "--output"))
+            predict(spark, model_dir, source, locate(config.predictions, master, "--output"), _drop(args))
             return
     print(json.dumps(metrics, indent=2, sort_keys=True))
 
@@ -260,6 +273,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         ("--exclude", config.exclude),
         ("--categorical", config.categorical),
         ("--numeric", config.numeric),
+        ("--drop", _drop(args) if args.job != "train" else ()),
     ):
         for name in names:
             job_args += [flag, name]
@@ -341,6 +355,16 @@ def _columns(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exclude", action="append", metavar="COLUMN", help="a column that is not a feature")
     parser.add_argument("--categorical", action="append", metavar="COLUMN", help="a categorical feature column")
     parser.add_argument("--numeric", action="append", metavar="COLUMN", help="a numeric feature column")
+    _drop_option(parser)
+
+
+def _drop_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--drop",
+        action="append",
+        metavar="COLUMN",
+        help="a column that is not a feature (an id): left out at train, copied to predict's output; repeat for more",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -353,7 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train here (local[*], conf/local.conf): tune, hold out, save")
     _data_options(train)
     _columns(train)
-    train.add_argument("--task", choices=TASKS, help="default: [data] task (auto: from the target's values)")
+    train.add_argument(
+        "--task",
+        choices=(*TASKS, *TASK_ALIASES),
+        help="default: [data] task, the project's own (auto: from the target)",
+    )
     train.add_argument("--seed", type=int, help="split and tuning seed")
     train.add_argument("--test-fraction", type=float, help="share of rows held out for testing")
     train.add_argument("--tuner", choices=TUNERS)
@@ -366,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="score the held-out rows of training (or --data) with the model")
     _data_options(evaluate)
     evaluate.add_argument("--metrics", help="where metrics.json goes (default: [output] metrics)")
+    _drop_option(evaluate)
     _common(evaluate)
     _local(evaluate)
     evaluate.set_defaults(func=cmd_evaluate)
@@ -373,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="write --data with a prediction column (and class probabilities)")
     _data_options(predict, required=True)
     predict.add_argument("--output", help="a .csv file, or a folder of CSV parts (default: [output] predictions)")
+    _drop_option(predict)
     _common(predict)
     _local(predict)
     predict.set_defaults(func=cmd_predict)

@@ -17,6 +17,9 @@ from .runtime import DataError, read_toml
 DEFAULT_CONFIG = Path("conf") / "job.toml"
 FORMATS = ("auto", "csv", "parquet", "table")
 TASKS = ("auto", "classification", "regression")
+# The names scaffold-ml gives the tasks (`scaffold new --task tabular-regression`), accepted as aliases.
+TASK_ALIASES = {"tabular-classification": "classification", "tabular-regression": "regression"}
+CLASS_WEIGHTS = ("balanced", "none")
 TUNERS = ("cross-validator", "train-validation-split")
 CLUSTERS = ("local", "standalone", "yarn", "kubernetes")
 JOBS = ("train", "evaluate", "predict")
@@ -42,6 +45,8 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "reg_params": ("list[float]", [0.01, 0.1]),
         "elastic_net_params": ("list[float]", [0.0]),
         "max_iter": ("int", 30),
+        "class_weight": ("str", "balanced"),
+        "rare_class_thresholds": ("list[float]", [0.5, 0.7]),
     },
     "output": {
         "model_dir": ("str", "artifacts/model"),
@@ -74,6 +79,8 @@ class JobConfig:
     reg_params: tuple[float, ...]
     elastic_net_params: tuple[float, ...]
     max_iter: int
+    class_weight: str
+    rare_class_thresholds: tuple[float, ...]
     model_dir: str
     metrics: str
     predictions: str
@@ -106,6 +113,7 @@ def _validate(config: JobConfig, source: str) -> JobConfig:
         ("data", "format", FORMATS),
         ("data", "task", TASKS),
         ("tuning", "tuner", TUNERS),
+        ("tuning", "class_weight", CLASS_WEIGHTS),
         ("submit", "cluster", CLUSTERS),
     ):
         if getattr(config, key) not in allowed:
@@ -128,6 +136,8 @@ def _validate(config: JobConfig, source: str) -> JobConfig:
         fail("tuning", "reg_params", "a non-empty list of numbers >= 0")
     if not config.elastic_net_params or any(not 0 <= v <= 1 for v in config.elastic_net_params):
         fail("tuning", "elastic_net_params", "a non-empty list of numbers between 0 and 1")
+    if not config.rare_class_thresholds or any(not 0 < v < 1 for v in config.rare_class_thresholds):
+        fail("tuning", "rare_class_thresholds", "a non-empty list of numbers between 0 and 1")
     overlap = set(config.categorical) & set(config.numeric)
     if overlap:
         raise DataError(f"{source}: columns listed as both categorical and numeric: {', '.join(sorted(overlap))}")
@@ -155,6 +165,7 @@ def load_config(config_path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> J
             values[key] = _typed(f"{config_path}: [{section}] {key}", kind, given.get(key, default))
     if raw:
         raise DataError(f"{config_path}: unknown sections {', '.join(sorted(raw))}; allowed: {', '.join(SCHEMA)}")
+    values["task"] = TASK_ALIASES.get(values["task"], values["task"])
     config = JobConfig(**values)
     given = {k: v for k, v in overrides.items() if v is not None}
     unknown = sorted(set(given) - {f.name for f in fields(JobConfig)})
@@ -164,9 +175,11 @@ def load_config(config_path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> J
         given.setdefault("format", "auto")
         for key in ("exclude", "categorical", "numeric"):
             given.setdefault(key, ())
-    for key in ("exclude", "categorical", "numeric", "reg_params", "elastic_net_params"):
+    for key in ("exclude", "categorical", "numeric", "reg_params", "elastic_net_params", "rare_class_thresholds"):
         if key in given:
             given[key] = tuple(given[key])
+    if "task" in given:
+        given["task"] = TASK_ALIASES.get(given["task"], given["task"])
     return _validate(
         replace(config, **given), f"{config_path} (with command-line overrides)" if given else str(config_path)
     )

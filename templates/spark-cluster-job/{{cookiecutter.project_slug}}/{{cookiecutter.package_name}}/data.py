@@ -18,6 +18,10 @@ from .runtime import DataError
 log = logging.getLogger(__package__)
 
 NUMERIC_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
+INTEGER_TYPES = ("tinyint", "smallint", "int", "bigint")
+DATE_TYPES = ("date", "timestamp", "timestamp_ntz")
+# What a date becomes: numbers a linear model can weigh (trend, season, weekday), not one category per day.
+CALENDAR = ("year", "month", "day", "dayofweek", "dayofyear")
 # A text column whose values are numbers this often is a numeric column with stray garbage in it.
 NUMERIC_SHARE = 0.9
 # An integer target with at most this many distinct values is taken as class labels (task = "auto").
@@ -55,6 +59,8 @@ def precheck(location: str, fmt: str) -> None:
         return  # remote storage: Spark's reader reports what is wrong
     if not path.exists():
         raise DataError(f"{location}: data file not found")
+    if not path.is_dir() and not path.is_file():
+        raise DataError(f"{location}: not a regular file (a pipe or a device); give a CSV or Parquet file or folder")
     files = _data_files(path) if path.is_dir() else [path]
     if not files:
         raise DataError(f"{location}: the folder holds no data files")
@@ -74,6 +80,30 @@ def precheck(location: str, fmt: str) -> None:
         rows += _check_text(file)
     if rows == 0:
         raise DataError(f"{location}: has a header but no data rows")
+    _refuse_duplicate_header(files[0])
+
+
+def _refuse_duplicate_header(file: Path) -> None:
+    """Spark renames a repeated CSV column (``x`` -> ``x0``, ``x3``) and would train on names the file lacks."""
+    import csv
+
+    if file.name.endswith(".gz"):
+        return
+    with file.open(encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f), [])
+    refuse_duplicate_names(header, str(file))
+
+
+def refuse_duplicate_names(names: list[str], source: str) -> None:
+    """Two columns of one name (Spark compares them case-insensitively): the user must say which is meant."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.lower() in seen:
+            same = "" if seen[name.lower()] == name else f" (as {seen[name.lower()]!r}; Spark ignores case)"
+            raise DataError(
+                f"{source}: column {name!r} appears more than once in the header{same}; rename or remove one"
+            )
+        seen[name.lower()] = name
 
 
 def _check_text(file: Path) -> int:
@@ -116,6 +146,7 @@ def read(spark, location: str, fmt: str, table: str = ""):
         _ = df.schema  # schema inference runs here, inside the error translation
     if not df.columns:
         raise DataError(f"{table or location}: no columns")
+    refuse_duplicate_names(df.columns, table or location)
     return df
 
 
@@ -142,6 +173,7 @@ class Profile:
     ignored: tuple[str, ...]
     missing: dict[str, int]  # numeric column -> null or NaN values (imputed)
     types: dict[str, str]
+    dates: tuple[str, ...] = ()  # date and timestamp columns: calendar numbers (year, month, ...)
 
 
 def is_number_type(spark_type: str) -> bool:
@@ -201,6 +233,13 @@ def profile(
                 F.count(value).alias(f"c{i}_numbers"),
                 F.approx_count_distinct(F.col(quoted(c))).alias(f"c{i}_distinct"),
             ]
+        elif types[c] in INTEGER_TYPES:
+            aggregates += [
+                F.count(F.col(quoted(c))).alias(f"c{i}_present"),
+                F.approx_count_distinct(F.col(quoted(c))).alias(f"c{i}_distinct"),
+                F.min(F.col(quoted(c))).alias(f"c{i}_min"),
+                F.max(F.col(quoted(c))).alias(f"c{i}_max"),
+            ]
     with data_errors(f"{source}: cannot read it"):
         stats = df.agg(*aggregates).first()
     rows = int(stats["__rows"])
@@ -240,17 +279,48 @@ def profile(
             ignored.append(c)
         else:
             categorical_cols.append(c)
+    row_ids = []
+    for c in numbers:
+        i = candidates.index(c)
+        if explicit or types[c] not in INTEGER_TYPES or rows < 20:
+            continue
+        present, distinct = int(stats[f"c{i}_present"] or 0), int(stats[f"c{i}_distinct"] or 0)
+        low, high = stats[f"c{i}_min"], stats[f"c{i}_max"]
+        # Every row a different whole number, in file order or a dense run (1..n): a row number or a key,
+        # which tells the model only the order the rows were written in.
+        if present == rows and distinct >= 0.9 * rows and _row_id_like(df, c, rows, high - low + 1 <= 1.05 * rows):
+            row_ids.append((c, low, high))
+    dates: list[str] = []
     for c in candidates:
         if c in numeric_cols or c in categorical_cols or c in ignored:
             continue
-        if types[c] == "boolean" or c in categorical:
+        if types[c] in DATE_TYPES and c not in categorical and c not in numeric:
+            dates.append(c)
+        elif types[c] == "boolean" or c in categorical:
             categorical_cols.append(c)
         elif c in numeric:
             raise DataError(f"{source}: column {c!r} is {types[c]}, not a number")
         else:
             log.warning("column %r: type %s is not supported as a feature; it is left out", c, types[c])
             ignored.append(c)
-    if not numeric_cols and not categorical_cols:
+    # A row id is left out, unless it is all there is to learn from (then the warning says so, and it is used).
+    others = len(numeric_cols) + len(categorical_cols) + len(dates) > len(row_ids)
+    for c, low, high in row_ids:
+        log.warning(
+            "column %r holds a different whole number in every row (%s..%s), like a row id: %s",
+            c,
+            low,
+            high,
+            f"it is not used as a feature (list it in [data] numeric to use it; predict --drop {c} passes it through)"
+            if others
+            else "it is the only feature, so it is used",
+        )
+        if others:
+            numeric_cols.remove(c)
+            ignored.append(c)
+    if dates:
+        log.info("date column(s) %s: read as calendar numbers (%s)", ", ".join(map(repr, dates)), ", ".join(CALENDAR))
+    if not numeric_cols and not categorical_cols and not dates:
         raise DataError(f"{source}: no feature columns besides the target {target!r}")
 
     numeric_cols.sort(key=columns.index)
@@ -269,7 +339,34 @@ def profile(
         ignored=tuple(sorted(set(ignored), key=columns.index)),
         missing=missing,
         types=types,
+        dates=tuple(dates),
     )
+
+
+def _row_id_like(df, name: str, rows: int, dense: bool) -> bool:
+    """Unique in every row (counted exactly), and a dense run or in order (file order within each partition)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from .sparkerrors import data_errors
+
+    ordered = df.select(
+        F.spark_partition_id().alias("p"), F.monotonically_increasing_id().alias("i"), F.col(quoted(name)).alias("v")
+    )
+    step = F.col("v") - F.lag("v").over(Window.partitionBy("p").orderBy("i"))
+    with data_errors(f"cannot read column {name!r}"):
+        stats = (
+            ordered.select(step.alias("d"), "v")
+            .agg(
+                F.countDistinct("v").alias("distinct"),
+                F.sum((F.col("d") > 0).cast("long")).alias("up"),
+                F.sum((F.col("d") < 0).cast("long")).alias("down"),
+            )
+            .first()
+        )
+    if int(stats["distinct"]) != rows:
+        return False
+    return dense or not int(stats["up"] or 0) or not int(stats["down"] or 0)
 
 
 def count_missing(df, numeric: list[str] | tuple[str, ...], source: str) -> dict[str, int]:
@@ -297,7 +394,10 @@ def _refuse_infinite(infinite: dict[str, int], source: str) -> None:
     found = {c: n for c, n in infinite.items() if n}
     if found:
         detail = ", ".join(f"{c} ({n})" for c, n in found.items())
-        raise DataError(f"{source}: infinite values in {detail}; replace them with a number or leave them empty")
+        raise DataError(
+            f"{source}: infinite values (or numbers too large for a double) in {detail}; replace them with a "
+            "number or leave them empty"
+        )
 
 
 def report_missing(missing: dict[str, int], rows: int) -> int:

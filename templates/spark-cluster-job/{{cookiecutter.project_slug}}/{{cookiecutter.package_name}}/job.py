@@ -25,6 +25,7 @@ from pyspark.sql import functions as F
 from . import store
 from .config import JobConfig, local_path
 from .data import (
+    INTEGER_TYPES,
     MAX_AUTO_CLASSES,
     as_double,
     count_missing,
@@ -34,12 +35,18 @@ from .data import (
     read,
     report_missing,
 )
-from .pipeline import LABEL, PREDICTION, PROBABILITY, build_tuner, score
+from .pipeline import LABEL, PREDICTION, PROBABILITY, WEIGHT, build_tuner, score
 from .runtime import DataError, fingerprint, write_metrics
 from .sparkerrors import data_errors
 
 log = logging.getLogger(__package__)
 SCHEMA_VERSION = 1
+REGRESSION_HINT = (
+    "a classification project predicts classes; for numbers generate a regression project: "
+    "scaffold new NAME --task tabular-regression (or train --task regression)"
+)
+# An integer target with more distinct values than this (and more than 5 % of the rows) looks like a quantity.
+MANY_CLASSES = 20
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,77 @@ def _decide_task(df: DataFrame, config: JobConfig, types: dict[str, str]) -> str
     return "regression"
 
 
+def _check_classes(labelled: DataFrame, target: str, spark_type: str, classes: list[str], rows: int) -> None:
+    """A decimal target is refused (it is a regression); many distinct whole numbers are a warning."""
+    if spark_type.split("(")[0] in ("float", "double", "decimal"):
+        value = as_double(target)
+        fraction = labelled.where(value.isNotNull() & (F.isnan(value) | (value != F.floor(value))))
+        example = fraction.select(quoted(target)).first()
+        if example is not None:
+            raise DataError(f"target {target!r} holds decimal numbers (e.g. {example[0]!r}): {REGRESSION_HINT}")
+    if spark_type in INTEGER_TYPES and len(classes) > MANY_CLASSES and len(classes) > 0.05 * rows:
+        log.warning(
+            "target %r has %d distinct whole numbers in %d rows: a classifier learns each as a class of its own "
+            "and never predicts a value between them; if it is a quantity, %s",
+            target,
+            len(classes),
+            rows,
+            REGRESSION_HINT.split("; ", 1)[1],
+        )
+
+
+def _balanced_weights(train: DataFrame, target: str, classes: list[str]) -> dict[str, float]:
+    """rows / (classes x rows of the class), scikit-learn's "balanced": each class weighs the same in total."""
+    counts = {
+        str(r[0]): int(r[1])
+        for r in train.groupBy(F.col(quoted(target)).cast("string")).count().collect()
+        if r[0] is not None
+    }
+    total = sum(counts.values())
+    return {c: total / (len(classes) * counts[c]) if counts.get(c) else 0.0 for c in classes}
+
+
+def _with_weight(df: DataFrame, weights: dict[str, float]) -> DataFrame:
+    """``WEIGHT`` for each row from its label index (``LABEL``, in the order of ``weights``)."""
+    expression = F.lit(1.0)
+    for i, weight in reversed(list(enumerate(weights.values()))):
+        expression = F.when(F.col(LABEL) == float(i), F.lit(weight)).otherwise(expression)
+    return df.withColumn(WEIGHT, expression)
+
+
+def unseen_categories(model: PipelineModel, df: DataFrame, card: dict[str, Any]) -> dict[str, tuple[int, Any]]:
+    """Per categorical column: rows holding a category training never saw, and one such value (one pass)."""
+    indexers = [s for s in model.stages if isinstance(s, StringIndexerModel)]
+    if not indexers or not card["categorical"]:
+        return {}
+    indexer = indexers[0]
+    checks = []
+    for name, labels in zip(indexer.getInputCols(), indexer.labelsArray, strict=True):
+        value = F.col(quoted(name)).cast("string")
+        new = value.isNotNull() & ~value.isin(*labels)
+        checks.append((name, new, value))
+    aggregates = []
+    for i, (_, new, value) in enumerate(checks):
+        aggregates += [F.sum(new.cast("long")).alias(f"u{i}"), F.max(F.when(new, value)).alias(f"e{i}")]
+    stats = df.agg(*aggregates).first()
+    return {name: (int(stats[f"u{i}"]), stats[f"e{i}"]) for i, (name, _, _) in enumerate(checks) if stats[f"u{i}"]}
+
+
+def report_unseen(model: PipelineModel, df: DataFrame, card: dict[str, Any], source: str) -> dict[str, int]:
+    """Log, per categorical column, the rows whose category training never saw; return the counts by column."""
+    unseen = unseen_categories(model, df, card)
+    for name, (count, example) in unseen.items():
+        log.warning(
+            "%s: column %r has %d row(s) with a category training never saw (e.g. %r); the model gives it the "
+            "bucket kept for unknown categories",
+            source,
+            name,
+            count,
+            example,
+        )
+    return {name: count for name, (count, _) in unseen.items()}
+
+
 def _with_label(df: DataFrame, target: str, task: str, classes: list[str] | None) -> DataFrame:
     if task == "regression":
         return df.withColumn(LABEL, as_double(target))
@@ -95,12 +173,15 @@ def _with_label(df: DataFrame, target: str, task: str, classes: list[str] | None
 
 
 def _features_cast(df: DataFrame, card: dict[str, Any]) -> DataFrame:
-    """Numbers as doubles (garbage becomes missing and is imputed), categories as text; other columns as read."""
-    numeric, categorical = set(card["numeric"]), set(card["categorical"])
+    """Numbers as doubles (garbage becomes missing and is imputed), categories as text, dates as timestamps
+    (what is not a date becomes missing); other columns as read."""
+    numeric, categorical, dates = set(card["numeric"]), set(card["categorical"]), set(card.get("dates", ()))
     columns = []
     for c in df.columns:
         if c in numeric:
             columns.append(as_double(c).alias(c))
+        elif c in dates:
+            columns.append(F.expr(f"try_cast({quoted(c)} as timestamp)").alias(c))
         elif c in categorical:
             columns.append(F.col(quoted(c)).cast("string").alias(c))
         else:
@@ -108,19 +189,27 @@ def _features_cast(df: DataFrame, card: dict[str, Any]) -> DataFrame:
     return df.select(*columns)
 
 
-def _check_columns(df: DataFrame, card: dict[str, Any], source: str, need_target: bool) -> None:
-    """Refuse data that does not have the model's columns, naming what is missing and what is unexpected."""
-    features = [*card["numeric"], *card["categorical"]]
+def _check_columns(
+    df: DataFrame, card: dict[str, Any], source: str, need_target: bool, drop: tuple[str, ...] = ()
+) -> None:
+    """Refuse data that does not have the model's columns, naming what is missing and what is unexpected.
+
+    ``drop``: columns that are not features but may be present (an id that predict copies to its output).
+    """
+    features = [*card["numeric"], *card.get("dates", ()), *card["categorical"]]
+    clash = [c for c in drop if c in features]
+    if clash:
+        raise DataError(f"{source}: --drop {', '.join(clash)}: the model was trained on it as a feature")
     wanted = [*features, card["target"]] if need_target else features
     missing = [c for c in wanted if c not in df.columns]
-    known = {*features, card["target"], *card["ignored"]}
+    known = {*features, card["target"], *card["ignored"], *drop}
     unexpected = [c for c in df.columns if c not in known]
     if missing or unexpected:
         parts = []
         if missing:
             parts.append("missing columns " + ", ".join(missing))
         if unexpected:
-            parts.append("unexpected columns " + ", ".join(unexpected))
+            parts.append("unexpected columns " + ", ".join(unexpected) + " (pass --drop COLUMN to pass one through)")
         raise DataError(
             f"{source} does not match the model (trained on {card['data']['location']}): " + "; ".join(parts)
         )
@@ -142,13 +231,14 @@ def train(spark: SparkSession, config: JobConfig, source: Source, model_dir: str
     found = profile(df, config.target, config.exclude, config.categorical, config.numeric, source.name)
     task = _decide_task(df, config, found.types)
     log.info(
-        "read %d rows from %s: task %s, target %r, %d numeric and %d categorical features%s",
+        "read %d rows from %s: task %s, target %r, %d numeric, %d categorical and %d date features%s",
         found.rows,
         source.name,
         task,
         config.target,
         len(found.numeric),
         len(found.categorical),
+        len(found.dates),
         f", not used: {', '.join(found.ignored)}" if found.ignored else "",
     )
     if found.missing_target:
@@ -179,6 +269,7 @@ def train(spark: SparkSession, config: JobConfig, source: Source, model_dir: str
                     "a classifier needs at least two"
                 )
             classes = _class_order(values)
+            _check_classes(labelled, config.target, found.types[config.target], classes, found.rows)
         else:
             bad = labelled.where(as_double(config.target).isNull()).select(config.target).first()
             if bad is not None:
@@ -202,22 +293,37 @@ def train(spark: SparkSession, config: JobConfig, source: Source, model_dir: str
         "classes": classes,
         "numeric": list(found.numeric),
         "categorical": list(found.categorical),
+        "dates": list(found.dates),
         "ignored": list(found.ignored),
         "columns": found.types,
     }
     n_classes = len(classes or [])
-    tuner = build_tuner(config, task, found.numeric, found.categorical, n_classes)
-    prepared = _with_label(_features_cast(train_raw, card), config.target, task, classes).cache()
+    prepared = _with_label(_features_cast(train_raw, card), config.target, task, classes)
+    weights = None
+    rare_index = 1
+    if classes is not None:
+        with data_errors(f"{source.name}: cannot read it"):
+            weights = _balanced_weights(train_raw, config.target, classes)
+        rare_index = max(range(len(classes)), key=lambda i: weights[classes[i]])
+        if config.class_weight == "balanced":
+            log.info("class weights (balanced): %s", ", ".join(f"{c} {w:.3g}" for c, w in weights.items()))
+            prepared = _with_weight(prepared, weights)
+        else:
+            weights = None
+    tuner = build_tuner(config, task, found.numeric, found.categorical, n_classes, found.dates, rare_index)
+    prepared = prepared.cache()
     with data_errors("fitting the pipeline failed"):
         tuned = tuner.fit(prepared)
     prepared.unpersist()
     model: PipelineModel = tuned.bestModel
     best = model.stages[-1]
+    chosen = {"regParam": best.getRegParam(), "elasticNetParam": best.getElasticNetParam()}
+    if n_classes == 2:
+        chosen["threshold"] = best.getThreshold()
     log.info(
-        "best of %d grid points: regParam=%s elasticNetParam=%s",
+        "best of %d grid points: %s",
         len(tuner.getEstimatorParamMaps()),
-        best.getRegParam(),
-        best.getElasticNetParam(),
+        " ".join(f"{k}={v}" for k, v in chosen.items()),
     )
     started = _stage("fit", started)
 
@@ -242,7 +348,8 @@ def train(spark: SparkSession, config: JobConfig, source: Source, model_dir: str
         "master": spark.sparkContext.master,
         "app_id": spark.sparkContext.applicationId,
         "tuner": config.tuner,
-        "best": {"regParam": best.getRegParam(), "elasticNetParam": best.getElasticNetParam()},
+        "best": chosen,
+        "class_weights": weights,
     }
     card["metrics"] = metrics
     # Written next to the final folder and moved into place at the end: an interrupted run leaves the
@@ -298,7 +405,9 @@ def load_model(spark: SparkSession, model_dir: str) -> tuple[dict[str, Any], Pip
     return card, model
 
 
-def evaluate(spark: SparkSession, model_dir: str, metrics_path: str, source: Source | None) -> dict:
+def evaluate(
+    spark: SparkSession, model_dir: str, metrics_path: str, source: Source | None, drop: tuple[str, ...] = ()
+) -> dict:
     """Score labelled rows: by default the held-out rows saved at training, else ``source``."""
     started = time.perf_counter()
     card, model = load_model(spark, model_dir)
@@ -310,7 +419,7 @@ def evaluate(spark: SparkSession, model_dir: str, metrics_path: str, source: Sou
     else:
         name = source.name
         df = read(spark, source.location, source.format, source.table)
-    _check_columns(df, card, name, need_target=True)
+    _check_columns(df, card, name, need_target=True, drop=drop)
     with data_errors(f"{name}: cannot read it"):
         rows = df.count()
         if rows == 0:
@@ -344,6 +453,7 @@ def evaluate(spark: SparkSession, model_dir: str, metrics_path: str, source: Sou
         )
     imputed = report_missing(count_missing(labelled, card["numeric"], name), rows - dropped)
     with data_errors(f"{name}: scoring failed"):
+        unseen = report_unseen(model, labelled, card, name)
         predictions = model.transform(_with_label(_features_cast(labelled, card), target, task, classes))
         metrics = score(task, predictions, len(classes or []))
     result = {
@@ -351,6 +461,7 @@ def evaluate(spark: SparkSession, model_dir: str, metrics_path: str, source: Sou
         "rows": rows - dropped,
         "rows_dropped": dropped,
         "values_imputed": imputed,
+        "values_unseen": sum(unseen.values()),
         "seconds": round(time.perf_counter() - started, 3),
     }
     log.info("evaluated %d rows of %s: %s", rows - dropped, name, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
@@ -358,20 +469,28 @@ def evaluate(spark: SparkSession, model_dir: str, metrics_path: str, source: Sou
     return result
 
 
-def predict(spark: SparkSession, model_dir: str, source: Source, output: str) -> int:
+def predict(spark: SparkSession, model_dir: str, source: Source, output: str, drop: tuple[str, ...] = ()) -> int:
     """Write ``source``'s rows with a ``prediction`` column (the data's own label values) and class probabilities.
 
-    Returns the number of rows written: every input row, none dropped.
+    Returns the number of rows written: every input row, none dropped, every input column (``drop``
+    columns, such as an id, included) copied through.
     """
     card, model = load_model(spark, model_dir)
     store.refuse_to_overwrite(output, {"the input": source.location, "the training data": card["data"]["location"]})
     df = read(spark, source.location, source.format, source.table)
-    _check_columns(df, card, source.name, need_target=False)
+    _check_columns(df, card, source.name, need_target=False, drop=drop)
     with data_errors(f"{source.name}: cannot read it"):
         rows = df.count()
     if rows == 0:
         raise DataError(f"{source.name}: no data rows")
+    clash = [c for c in df.columns if c == "prediction" or c.startswith("probability_")]
+    if clash:
+        raise DataError(
+            f"{source.name}: already has column(s) {', '.join(map(repr, clash))}; predictions would replace them"
+        )
     report_missing(count_missing(df, card["numeric"], source.name), rows)
+    with data_errors(f"{source.name}: cannot read it"):
+        unseen = report_unseen(model, df, card, source.name)
     originals = [f"__original_{i}" for i in range(len(df.columns))]
     kept = df.select(
         *[F.col(quoted(c)).alias(o) for c, o in zip(df.columns, originals, strict=True)],
@@ -393,7 +512,13 @@ def predict(spark: SparkSession, model_dir: str, source: Source, output: str) ->
         written = _write_rows(result, output)
     if written != rows:  # every transformer keeps every row; this guards that promise
         raise DataError(f"scored {written} rows of {rows}: rows were lost; please report this")
-    log.info("predicted %d of %d rows (none dropped) into %s", written, rows, output)
+    log.info(
+        "predicted %d of %d rows (none dropped) into %s%s",
+        written,
+        rows,
+        output,
+        f"; {sum(unseen.values())} value(s) of categories never seen in training" if unseen else "",
+    )
     return written
 
 
