@@ -54,7 +54,7 @@ STARTER_FILES = {
     ".github/zizmor.yml", ".pre-commit-config.yaml", ".scaffold/base.json.gz",  # the base layer
     "demo/gpu_check.py", "tests/test_gpu_check.py",  # the base layer
     "conf/job.toml", "conf/local.conf", "conf/standalone.conf", "conf/yarn.conf", "conf/kubernetes.conf",
-    "conf/log4j2.properties", "data/customers.csv",
+    "conf/log4j2.properties", "data/README.md", "data/customers.csv",
     "demo/__init__.py", "demo/__main__.py", "demo/check.py", "demo/runtime.py",  # the base layer
     "demo/cli.py", "demo/compat.py", "demo/config.py", "demo/data.py", "demo/job.py", "demo/pipeline.py",
     "demo/sparkerrors.py", "demo/spark_platform.json", "demo/store.py", "demo/submit.py",
